@@ -1,0 +1,62 @@
+/**
+ * Decisions are data. Policy produces them, SQLite stores them, the enforcer turns them
+ * into flows and meters, the API and dashboard show them. Nothing here talks OpenFlow.
+ */
+import type { Severity, Signal } from '../detect/detection.js';
+
+/** Graduated response, weakest first (adaptive-blocking.md, "Graduated Response System"). */
+export type MitigationAction =
+  /** no drop: the source is flagged and its accounting raised */
+  | 'monitor'
+  /** per-source meter */
+  | 'rate-limit'
+  /** server-level meter on the victim (many→single) */
+  | 'throttle-victim'
+  /** drop only the offending flows (source + protocol [+ port], or one ingress port) */
+  | 'selective-drop'
+  /** drop everything from the source (or subnet) */
+  | 'drop';
+
+export type ThreatLevel = Severity;
+
+export interface DecisionTarget {
+  /** Source address, or network address when srcPrefix is set. */
+  src: string;
+  srcPrefix?: number;
+  dst?: string;
+  proto?: number;
+  dstPort?: number;
+  /** Scope to where the traffic enters: a spoofed trusted address is blocked only there. */
+  dpid?: string;
+  inPort?: number;
+}
+
+export interface MeterRate {
+  unit: 'pktps' | 'kbps';
+  rate: number;
+  burst?: number;
+}
+
+export interface Decision {
+  /** Unique, stable id (also encoded in the flow cookie by the enforcer). */
+  id: number;
+  target: DecisionTarget;
+  action: MitigationAction;
+  rate?: MeterRate;
+  threatLevel: ThreatLevel;
+  /** Multi-signal threat score 0–100 at decision time. */
+  score: number;
+  /** Trust 0.1–0.9 of the source at decision time (adaptive-blocking.md trust levels). */
+  trust: number;
+  /** Which signals gave how many points. */
+  signals: Signal[];
+  reason: string;
+  origin: 'auto' | 'admin';
+  /** How many blocks this source has had including this one (repeat offences). */
+  offence: number;
+  createdAt: number;
+  expiresAt: number;
+  /** Set when the decision ended early (unblock, step-down, superseded). */
+  endedAt?: number;
+  endReason?: string;
+}
