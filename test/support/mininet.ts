@@ -1,0 +1,100 @@
+/**
+ * Node side of scripts/mininet_driver.py: one Mininet network per instance, driven over
+ * JSON lines. Used by integration tests, the demo and the end-to-end benchmark.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const DRIVER = fileURLToPath(new URL('../../scripts/mininet_driver.py', import.meta.url));
+
+export interface MininetHost { name: string; ip: string; mac: string }
+export interface MininetSwitch { name: string; dpid: string; connected: boolean; ports: Record<string, number> }
+export interface StartedNetwork { hosts: MininetHost[]; switches: MininetSwitch[]; links: [string, string, string, string][] }
+export interface CmdResult { out: string; rc: number }
+
+export interface StartOptions {
+  /** mn-style topology spec: 'single,4', 'linear,4', 'tree,depth=2,fanout=3', 'office', 'campus,edges=3' */
+  topo: string;
+  port: number;
+  failMode?: 'secure' | 'standalone';
+  connectTimeout?: number;
+}
+
+export class Mininet {
+  private child: ChildProcessWithoutNullStreams;
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private stderr = '';
+  network?: StartedNetwork;
+
+  constructor() {
+    this.child = spawn('/usr/bin/python3', [DRIVER], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.on('data', (d) => { this.stderr = (this.stderr + d).slice(-8000); });
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      let msg: any;
+      try { msg = JSON.parse(line); } catch { return; } // Mininet may print its own lines
+      const waiter = this.pending.get(msg.id);
+      if (!waiter) return;
+      this.pending.delete(msg.id);
+      if (msg.ok) waiter.resolve(msg);
+      else waiter.reject(new Error(`mininet: ${msg.error}`));
+    });
+    this.child.on('exit', (code) => {
+      for (const w of this.pending.values()) w.reject(new Error(`mininet driver exited (${code}): ${this.stderr}`));
+      this.pending.clear();
+    });
+  }
+
+  private request<T>(op: string, args: Record<string, unknown> = {}): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.child.stdin.write(JSON.stringify({ op, id, ...args }) + '\n');
+    });
+  }
+
+  async start(opts: StartOptions): Promise<StartedNetwork> {
+    this.network = await this.request<StartedNetwork>('start', { ...opts });
+    return this.network;
+  }
+
+  host(name: string): MininetHost {
+    const h = this.network?.hosts.find((x) => x.name === name);
+    if (!h) throw new Error(`no host ${name}`);
+    return h;
+  }
+
+  pingall(timeout = 2): Promise<{ sent: number; received: number; loss: number }> {
+    return this.request('pingall', { timeout });
+  }
+
+  /** Runs a command in a host, killed after `timeout` seconds whatever it does. */
+  cmd(host: string, cmd: string, timeout = 10): Promise<CmdResult> {
+    return this.request('cmd', { host, cmd, timeout });
+  }
+
+  /** Starts a bounded background command in a host; `wait` collects its output. */
+  spawn(host: string, cmd: string, timeout = 60): Promise<{ handle: number; pid: number }> {
+    return this.request('spawn', { host, cmd, timeout });
+  }
+
+  wait(handle: number, timeout = 30): Promise<CmdResult> {
+    return this.request('wait', { handle, timeout });
+  }
+
+  kill(handle: number): Promise<void> {
+    return this.request('kill', { handle });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    try { await this.request('stop'); } catch { /* the driver stops the network on exit anyway */ }
+    this.child.stdin.end();
+    await new Promise<void>((resolve) => {
+      if (this.child.exitCode !== null) return resolve();
+      const timer = setTimeout(() => { this.child.kill('SIGKILL'); resolve(); }, 20_000);
+      this.child.on('exit', () => { clearTimeout(timer); resolve(); });
+    });
+  }
+}
