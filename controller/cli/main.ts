@@ -1,0 +1,61 @@
+/**
+ * The `ofguard` command line (commander). Subcommands that talk to a running controller
+ * go through its admin API; `start` runs the controller in this process.
+ */
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { formatOfpPrint } from '../openflow/index.js';
+import { startCommand } from './start.js';
+
+const program = new Command();
+program
+  .name('ofguard')
+  .description('OpenFlow 1.3 controller that defends the hosts behind Open vSwitch from floods, scans and brute force')
+  .version('0.1.0');
+
+program
+  .command('start')
+  .description('run the controller in the foreground')
+  .option('--port <port>', 'OpenFlow listen port', (v) => parsePort(v, '--port'), 6653)
+  .option('--listen <address>', 'OpenFlow listen address', '0.0.0.0')
+  .option('--data <dir>', 'state folder (SQLite database, token, traces)', 'data')
+  .option('--poll-interval <ms>', 'statistics poll interval in milliseconds', (v) => parsePositive(v, '--poll-interval'), 1000)
+  .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+  .action(async (opts) => startCommand(opts));
+
+program
+  .command('ofp-print')
+  .description('decode a binary OpenFlow message file (or a pcap of port 6653/6633) and print it as JSON')
+  .argument('<file>', 'file with one or more OpenFlow messages, or a pcap')
+  .action((file: string) => {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (err) {
+      fail(`cannot read ${file}: ${(err as Error).message}`);
+    }
+    try {
+      process.stdout.write(formatOfpPrint(bytes) + '\n');
+    } catch (err) {
+      fail(`${file}: ${(err as Error).message}`);
+    }
+  });
+
+function fail(message: string): never {
+  process.stderr.write(`ofguard: ${message}\n`);
+  process.exit(1);
+}
+
+function parsePort(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) fail(`${flag} must be a TCP port 1-65535, got "${v}"`);
+  return n;
+}
+
+function parsePositive(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) fail(`${flag} must be a positive number, got "${v}"`);
+  return n;
+}
+
+await program.parseAsync(process.argv);

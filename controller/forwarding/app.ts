@@ -1,0 +1,288 @@
+/**
+ * Forwarding and accounting: L2 learning so real topologies work, LLDP link discovery so
+ * transit ports are known, and per-source accounting flows at the ingress edge so the
+ * counters the detector needs exist. Pure in the Faucet way: every handler takes what
+ * happened and `now`, and returns the messages to send; the caller sends them.
+ *
+ * Bounds (the hard problem of random-source floods): packet-ins are limited in the switch
+ * by the controller meter; accounting flows per switch are capped, past the cap a source
+ * is accounted in a coarse /24 (/64) flow, and past the aggregate cap not at all; repeated
+ * packet-ins for a flow being installed are ignored for a short hold time.
+ */
+import type { Match, OfpMessage, PacketInMessage, PacketOutMessage, PortDescription } from '../openflow/index.js';
+import { NO_BUFFER, OFP_VERSION, Port } from '../openflow/constants.js';
+import { cookieFor, FlowPurpose, PRIORITY, TABLE, TIMEOUTS, purposeOf } from '../../flows/layout.js';
+import { addFlow, goto } from './pipeline.js';
+import { buildLldp, ETH_TYPE, parseLldp, parsePacket, type PacketSummary } from './packet.js';
+
+export interface ForwardingOptions {
+  /** per switch: per-source accounting flows before falling back to aggregates */
+  maxAccountingFlows: number;
+  /** per switch: aggregate (/24, /64) accounting flows */
+  maxAggregateFlows: number;
+  accountingIdleTimeout: number;
+  forwardingIdleTimeout: number;
+  /** ignore repeated packet-ins for a flow we just installed, for this long */
+  installHoldMs: number;
+}
+
+export const defaultForwardingOptions: ForwardingOptions = {
+  maxAccountingFlows: 20_000,
+  maxAggregateFlows: 2_048,
+  accountingIdleTimeout: TIMEOUTS.accountingIdle,
+  forwardingIdleTimeout: TIMEOUTS.forwardingIdle,
+  installHoldMs: 2_000,
+};
+
+/** Ports above this are reserved (LOCAL, CONTROLLER, ...) and never carry LLDP. */
+const MAX_PHYSICAL_PORT = 0xffffff00;
+/** Linux picks ephemeral ports from 32768 up; a port below that on one side names the service. */
+const EPHEMERAL_FLOOR = 32768;
+
+interface SwitchState {
+  ports: Map<number, PortDescription>;
+  /** MAC → port learned on this switch */
+  macs: Map<string, number>;
+  /** ports that lead to another switch (from LLDP) */
+  transitPorts: Set<number>;
+  accountingFlows: number;
+  aggregateFlows: number;
+  /** accounting key → time installed, to swallow packet-ins that race the flow-mod */
+  recent: Map<string, number>;
+  /** aggregate keys installed (the cap counts these) */
+  aggregates: Set<string>;
+}
+
+export interface AccountingKey {
+  src: string;
+  dst: string;
+  proto: number;
+  /** the service side's port: dst port for client→server, src port for server→client */
+  port?: number;
+  portIsSource?: boolean;
+  v6: boolean;
+}
+
+export class ForwardingApp {
+  private readonly switches = new Map<string, SwitchState>();
+  /** Counts for metrics and tests. */
+  readonly counters = { packetIns: 0, accountingInstalled: 0, aggregateInstalled: 0, capped: 0, learned: 0, linksFound: 0 };
+
+  constructor(private readonly opts: ForwardingOptions = defaultForwardingOptions) {}
+
+  switchState(dpid: string): Readonly<SwitchState> | undefined {
+    return this.switches.get(dpid);
+  }
+
+  /** A ready switch: remember its ports and probe each with LLDP for neighbours. */
+  switchUp(dpid: string, ports: Iterable<PortDescription>): OfpMessage[] {
+    const state: SwitchState = {
+      ports: new Map(), macs: new Map(), transitPorts: new Set(),
+      accountingFlows: 0, aggregateFlows: 0, recent: new Map(), aggregates: new Set(),
+    };
+    for (const p of ports) state.ports.set(p.portNo, p);
+    this.switches.set(dpid, state);
+    return this.probeLinks(dpid);
+  }
+
+  switchDown(dpid: string): void {
+    this.switches.delete(dpid);
+    // Links that led to this switch are no longer transit on its neighbours only once they
+    // are rediscovered; keeping them marked is the safe side (no double accounting).
+  }
+
+  portChanged(dpid: string, port: PortDescription, deleted: boolean): OfpMessage[] {
+    const s = this.switches.get(dpid);
+    if (!s) return [];
+    if (deleted) {
+      s.ports.delete(port.portNo);
+      s.transitPorts.delete(port.portNo);
+      for (const [mac, p] of s.macs) if (p === port.portNo) s.macs.delete(mac);
+      return [];
+    }
+    s.ports.set(port.portNo, port);
+    return port.portNo < MAX_PHYSICAL_PORT ? [this.lldpOut(dpid, port)] : [];
+  }
+
+  /** LLDP probes out of every physical port: neighbours answer through their packet-ins. */
+  probeLinks(dpid: string): OfpMessage[] {
+    const s = this.switches.get(dpid);
+    if (!s) return [];
+    const out: OfpMessage[] = [];
+    for (const p of s.ports.values()) if (p.portNo < MAX_PHYSICAL_PORT) out.push(this.lldpOut(dpid, p));
+    return out;
+  }
+
+  private lldpOut(dpid: string, port: PortDescription): PacketOutMessage {
+    return {
+      version: OFP_VERSION, type: 'packet_out', xid: 0, bufferId: NO_BUFFER, inPort: Port.CONTROLLER,
+      actions: [{ type: 'output', port: port.portNo, maxLen: 0 }],
+      data: buildLldp(dpid, port.portNo, port.hwAddr),
+    };
+  }
+
+  /** A flow left the switch: free its slot under the cap. */
+  flowRemoved(dpid: string, cookie: bigint): void {
+    const s = this.switches.get(dpid);
+    if (!s) return;
+    const purpose = purposeOf(cookie);
+    if (purpose === FlowPurpose.accounting) s.accountingFlows = Math.max(0, s.accountingFlows - 1);
+  }
+
+  packetIn(dpid: string, msg: PacketInMessage, now: number): OfpMessage[] {
+    const s = this.switches.get(dpid);
+    if (!s) return [];
+    this.counters.packetIns++;
+    const inPort = msg.match.inPort;
+    if (inPort === undefined) return [];
+    const pkt = parsePacket(msg.data);
+    if (!pkt) return [];
+    if (pkt.ethType === ETH_TYPE.lldp) return this.lldpIn(s, inPort, msg.data);
+    const out: OfpMessage[] = [];
+    this.learn(s, pkt, inPort, out);
+    if (pkt.ipSrc && pkt.ipDst && pkt.ipProto !== undefined && !s.transitPorts.has(inPort)) {
+      this.account(s, pkt, now, out);
+    }
+    return out;
+  }
+
+  /**
+   * Our own LLDP came back in on `inPort`: that port faces another switch. Packets arriving
+   * there were accounted at their ingress edge already, so they skip accounting here. (The
+   * far side learns the same from its own probe.)
+   */
+  private lldpIn(s: SwitchState, inPort: number, data: Buffer): OfpMessage[] {
+    if (!parseLldp(data) || s.transitPorts.has(inPort)) return [];
+    s.transitPorts.add(inPort);
+    this.counters.linksFound++;
+    return [addFlow({
+      table: TABLE.accounting, priority: PRIORITY.accounting.transit, cookie: cookieFor(FlowPurpose.transit),
+      match: { inPort }, instructions: [goto(TABLE.forwarding)],
+    })];
+  }
+
+  /** Learn where eth_src lives; install forwarding to it so replies never flood. */
+  private learn(s: SwitchState, pkt: PacketSummary, inPort: number, out: OfpMessage[]): void {
+    const mac = pkt.ethSrc;
+    if (isMulticast(mac)) return;
+    if (s.macs.get(mac) === inPort) return;
+    s.macs.set(mac, inPort);
+    this.counters.learned++;
+    out.push(addFlow({
+      table: TABLE.forwarding, priority: PRIORITY.forwarding.learned, cookie: cookieFor(FlowPurpose.forwarding),
+      idleTimeout: this.opts.forwardingIdleTimeout,
+      match: { ethDst: mac },
+      instructions: [{ type: 'apply_actions', actions: [{ type: 'output', port: inPort, maxLen: 0 }] }],
+    }));
+  }
+
+  private account(s: SwitchState, pkt: PacketSummary, now: number, out: OfpMessage[]): void {
+    const key = accountingKey(pkt);
+    const id = `${key.src}|${key.dst}|${key.proto}|${key.port ?? ''}|${key.portIsSource ? 's' : 'd'}`;
+    const seen = s.recent.get(id);
+    if (seen !== undefined && now - seen < this.opts.installHoldMs) return;
+    if (s.recent.size > 4 * this.opts.maxAccountingFlows) pruneOlderThan(s.recent, now - this.opts.installHoldMs);
+    s.recent.set(id, now);
+
+    if (s.accountingFlows < this.opts.maxAccountingFlows) {
+      s.accountingFlows++;
+      this.counters.accountingInstalled++;
+      out.push(...accountingFlows(key, this.opts.accountingIdleTimeout));
+      return;
+    }
+    // Past the cap: one coarse flow per source subnet keeps the counters without the table.
+    const agg = aggregateMatch(key);
+    if (s.aggregates.has(agg.id)) return;
+    if (s.aggregates.size >= this.opts.maxAggregateFlows) {
+      this.counters.capped++;
+      return;
+    }
+    s.aggregates.add(agg.id);
+    this.counters.aggregateInstalled++;
+    out.push(addFlow({
+      table: TABLE.accounting, priority: PRIORITY.accounting.aggregate, cookie: cookieFor(FlowPurpose.aggregate),
+      idleTimeout: this.opts.accountingIdleTimeout, notifyRemoved: true,
+      match: agg.match, instructions: [goto(TABLE.forwarding)],
+    }));
+  }
+
+  /** An aggregate flow left the switch: its subnet may be aggregated again. */
+  aggregateRemoved(dpid: string, match: Match): void {
+    const s = this.switches.get(dpid);
+    if (!s) return;
+    const id = match.ipv4Src ? `4|${match.ipv4Src}` : `6|${match.ipv6Src}`;
+    s.aggregates.delete(id);
+  }
+}
+
+function isMulticast(mac: string): boolean {
+  return (parseInt(mac.slice(0, 2), 16) & 1) === 1;
+}
+
+function pruneOlderThan(map: Map<string, number>, cutoff: number): void {
+  for (const [k, t] of map) if (t < cutoff) map.delete(k);
+}
+
+export function accountingKey(pkt: PacketSummary): AccountingKey {
+  const key: AccountingKey = { src: pkt.ipSrc!, dst: pkt.ipDst!, proto: pkt.ipProto!, v6: pkt.ethType === ETH_TYPE.ipv6 };
+  if (pkt.dstPort !== undefined && pkt.srcPort !== undefined) {
+    // Key by the service port so one client's many connections share one flow, and a
+    // server's replies to them too.
+    if (pkt.dstPort >= EPHEMERAL_FLOOR && pkt.srcPort < EPHEMERAL_FLOOR) {
+      key.port = pkt.srcPort;
+      key.portIsSource = true;
+    } else {
+      key.port = pkt.dstPort;
+    }
+  }
+  return key;
+}
+
+export function accountingMatch(key: AccountingKey): Match {
+  const m: Match = key.v6
+    ? { ethType: ETH_TYPE.ipv6, ipProto: key.proto, ipv6Src: key.src, ipv6Dst: key.dst }
+    : { ethType: ETH_TYPE.ipv4, ipProto: key.proto, ipv4Src: key.src, ipv4Dst: key.dst };
+  if (key.port !== undefined) {
+    if (key.proto === 6) m[key.portIsSource ? 'tcpSrc' : 'tcpDst'] = key.port;
+    else if (key.proto === 17) m[key.portIsSource ? 'udpSrc' : 'udpDst'] = key.port;
+  }
+  return m;
+}
+
+/** The accounting flow for a conversation; for TCP also its SYN counter. */
+export function accountingFlows(key: AccountingKey, idleTimeout: number): OfpMessage[] {
+  const match = accountingMatch(key);
+  const flows: OfpMessage[] = [addFlow({
+    table: TABLE.accounting, priority: PRIORITY.accounting.perSource, cookie: cookieFor(FlowPurpose.accounting),
+    idleTimeout, notifyRemoved: true, match, instructions: [goto(TABLE.forwarding)],
+  })];
+  if (key.proto === 6 && !key.portIsSource) {
+    // SYN set, ACK clear: connection attempts. With the forward flow's count and the
+    // reverse flow's, this gives the handshake ratio a SYN flood gives away.
+    flows.push(addFlow({
+      table: TABLE.accounting, priority: PRIORITY.accounting.syn, cookie: cookieFor(FlowPurpose.syn),
+      idleTimeout, notifyRemoved: true, match: { ...match, tcpFlags: 0x002, tcpFlagsMask: 0x012 },
+      instructions: [goto(TABLE.forwarding)],
+    }));
+  }
+  return flows;
+}
+
+function aggregateMatch(key: AccountingKey): { id: string; match: Match } {
+  if (key.v6) {
+    const net = expandV6Prefix64(key.src) ?? key.src;
+    return { id: `6|${net}`, match: { ethType: ETH_TYPE.ipv6, ipv6Src: net, ipv6SrcMask: 'ffff:ffff:ffff:ffff::' } };
+  }
+  const net = key.src.split('.').slice(0, 3).join('.') + '.0';
+  return { id: `4|${net}`, match: { ethType: ETH_TYPE.ipv4, ipv4Src: net, ipv4SrcMask: '255.255.255.0' } };
+}
+
+/** First 64 bits of an IPv6 address as `a:b:c:d::`, handling `::` compression. */
+function expandV6Prefix64(addr: string): string | undefined {
+  const [head, tail] = addr.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  const full = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  if (full.length !== 8) return undefined;
+  return full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':') + '::';
+}

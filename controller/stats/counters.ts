@@ -1,0 +1,196 @@
+/**
+ * Turns raw OpenFlow counters into per-interval deltas: the pure half of the stats poller.
+ * A flow is known by (table, priority, cookie, match); a counter that went down, or a flow
+ * younger than last time, was re-added (count from zero); a flow-removed message gives a
+ * flow's final counters, so the packets between the last poll and its removal still count.
+ */
+import type { FlowRemovedMessage, FlowStats, Match, MeterStats, PortStats } from '../openflow/index.js';
+import { FlowPurpose, purposeOf } from '../../flows/layout.js';
+import type { FlowDelta, FlowKind, MeterDelta, PortDelta } from './snapshot.js';
+
+interface Seen {
+  packets: bigint;
+  bytes: bigint;
+  durationSec: number;
+  /** poll generation when last seen, to forget flows that vanished silently */
+  generation: number;
+}
+
+const KIND_BY_PURPOSE: Partial<Record<FlowPurpose, FlowKind>> = {
+  [FlowPurpose.accounting]: 'accounting',
+  [FlowPurpose.syn]: 'syn',
+  [FlowPurpose.aggregate]: 'aggregate',
+  [FlowPurpose.drop]: 'drop',
+  [FlowPurpose.selectiveDrop]: 'drop',
+  [FlowPurpose.rateLimit]: 'meter',
+  [FlowPurpose.throttleVictim]: 'meter',
+};
+
+export function flowKind(cookie: bigint): FlowKind {
+  const purpose = purposeOf(cookie);
+  return (purpose !== undefined && KIND_BY_PURPOSE[purpose]) || 'other';
+}
+
+/** Identity of a flow entry: what OpenFlow itself uses (table, priority, match) plus cookie. */
+export function flowKey(tableId: number, priority: number, cookie: bigint, match: Match): string {
+  let key = `${tableId}|${priority}|${cookie}`;
+  for (const k in match) {
+    const v = (match as Record<string, unknown>)[k];
+    key += `|${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)) : String(v)}`;
+  }
+  return key;
+}
+
+function prefixLength(mask: string | undefined): number | undefined {
+  if (mask === undefined) return undefined;
+  let bits = 0;
+  if (mask.includes(':')) {
+    for (const g of expandV6(mask)) bits += popcount16(parseInt(g, 16));
+  } else {
+    for (const octet of mask.split('.')) bits += popcount16(Number(octet));
+  }
+  return bits;
+}
+
+function expandV6(addr: string): string[] {
+  const [head, tail] = addr.split('::');
+  const h = head ? head.split(':') : [];
+  if (tail === undefined) return h;
+  const t = tail ? tail.split(':') : [];
+  return [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+}
+
+function popcount16(n: number): number {
+  let c = 0;
+  for (let x = n & 0xffff; x; x &= x - 1) c++;
+  return c;
+}
+
+/** Fills the address/port fields of a FlowDelta from an ofguard match. */
+function describeMatch(match: Match, d: FlowDelta): void {
+  d.src = match.ipv4Src ?? match.ipv6Src ?? '';
+  const srcPrefix = prefixLength(match.ipv4SrcMask ?? match.ipv6SrcMask);
+  if (srcPrefix !== undefined) d.srcPrefix = srcPrefix;
+  const dst = match.ipv4Dst ?? match.ipv6Dst;
+  if (dst !== undefined) d.dst = dst;
+  const dstPrefix = prefixLength(match.ipv4DstMask ?? match.ipv6DstMask);
+  if (dstPrefix !== undefined) d.dstPrefix = dstPrefix;
+  if (match.ipProto !== undefined) d.proto = match.ipProto;
+  const dstPort = match.tcpDst ?? match.udpDst;
+  if (dstPort !== undefined) d.dstPort = dstPort;
+  const srcPort = match.tcpSrc ?? match.udpSrc;
+  if (srcPort !== undefined) d.srcPort = srcPort;
+  const icmpType = match.icmpv4Type ?? match.icmpv6Type;
+  if (icmpType !== undefined) d.icmpType = icmpType;
+  if (match.inPort !== undefined) d.inPort = match.inPort;
+}
+
+export class FlowCounterTracker {
+  private readonly seen = new Map<string, Seen>();
+  private generation = 0;
+
+  /** Number of flows being tracked (bounded by what the switch holds). */
+  get size(): number {
+    return this.seen.size;
+  }
+
+  /**
+   * One poll's flow stats (and the flow-removed messages since the previous poll) → deltas.
+   * `intervalMs` is the time since the previous poll (0 for the first).
+   */
+  update(dpid: string, stats: readonly FlowStats[], removed: readonly FlowRemovedMessage[], intervalMs: number): FlowDelta[] {
+    const gen = ++this.generation;
+    const seconds = intervalMs > 0 ? intervalMs / 1000 : 0;
+    const out: FlowDelta[] = [];
+    for (const f of stats) {
+      const key = flowKey(f.tableId, f.priority, f.cookie, f.match);
+      const prev = this.seen.get(key);
+      const reset = !prev || f.packetCount < prev.packets || f.byteCount < prev.bytes || f.durationSec < prev.durationSec;
+      const dp = reset ? f.packetCount : f.packetCount - prev.packets;
+      const db = reset ? f.byteCount : f.byteCount - prev.bytes;
+      if (prev) { prev.packets = f.packetCount; prev.bytes = f.byteCount; prev.durationSec = f.durationSec; prev.generation = gen; }
+      else this.seen.set(key, { packets: f.packetCount, bytes: f.byteCount, durationSec: f.durationSec, generation: gen });
+      out.push(this.delta(dpid, f.tableId, f.cookie, f.match, dp, db, f.packetCount, f.byteCount, f.durationSec, seconds, false));
+    }
+    for (const r of removed) {
+      const key = flowKey(r.tableId, r.priority, r.cookie, r.match);
+      const prev = this.seen.get(key);
+      this.seen.delete(key);
+      const dp = prev && r.packetCount >= prev.packets ? r.packetCount - prev.packets : r.packetCount;
+      const db = prev && r.byteCount >= prev.bytes ? r.byteCount - prev.bytes : r.byteCount;
+      out.push(this.delta(dpid, r.tableId, r.cookie, r.match, dp, db, r.packetCount, r.byteCount, r.durationSec, seconds, true));
+    }
+    // Flows gone without a flow-removed message (deleted, or no SEND_FLOW_REM) are forgotten.
+    for (const [key, s] of this.seen) if (s.generation !== gen) this.seen.delete(key);
+    return out;
+  }
+
+  private delta(dpid: string, table: number, cookie: bigint, match: Match, dp: bigint, db: bigint,
+    totalPackets: bigint, totalBytes: bigint, durationSec: number, seconds: number, removed: boolean): FlowDelta {
+    const packets = Number(dp), bytes = Number(db);
+    // A flow first seen in this poll lived for durationSec at most; rate over what it lived.
+    const span = seconds > 0 ? seconds : Math.max(durationSec, 1);
+    const d: FlowDelta = {
+      dpid, table, cookie, kind: flowKind(cookie), src: '',
+      packets, bytes, packetRate: packets / span, byteRate: bytes / span,
+      totalPackets: Number(totalPackets), totalBytes: Number(totalBytes), durationSec,
+    };
+    if (removed) d.removed = true;
+    describeMatch(match, d);
+    return d;
+  }
+}
+
+interface PortSeen { s: PortStats }
+
+export class PortCounterTracker {
+  private readonly seen = new Map<number, PortSeen>();
+
+  update(dpid: string, stats: readonly PortStats[], intervalMs: number): PortDelta[] {
+    const seconds = intervalMs > 0 ? intervalMs / 1000 : 1;
+    const out: PortDelta[] = [];
+    const diff = (now: bigint, before: bigint | undefined) => Number(before === undefined || now < before ? now : now - before);
+    for (const p of stats) {
+      const prev = this.seen.get(p.portNo)?.s;
+      const d: PortDelta = {
+        dpid, portNo: p.portNo,
+        rxPackets: diff(p.rxPackets, prev?.rxPackets), txPackets: diff(p.txPackets, prev?.txPackets),
+        rxBytes: diff(p.rxBytes, prev?.rxBytes), txBytes: diff(p.txBytes, prev?.txBytes),
+        rxDropped: diff(p.rxDropped, prev?.rxDropped), txDropped: diff(p.txDropped, prev?.txDropped),
+        rxPacketRate: 0, txPacketRate: 0, rxByteRate: 0, txByteRate: 0,
+      };
+      d.rxPacketRate = d.rxPackets / seconds; d.txPacketRate = d.txPackets / seconds;
+      d.rxByteRate = d.rxBytes / seconds; d.txByteRate = d.txBytes / seconds;
+      this.seen.set(p.portNo, { s: p });
+      out.push(d);
+    }
+    return out;
+  }
+}
+
+export class MeterCounterTracker {
+  private readonly seen = new Map<number, MeterStats>();
+
+  update(dpid: string, stats: readonly MeterStats[], intervalMs: number): MeterDelta[] {
+    const seconds = intervalMs > 0 ? intervalMs / 1000 : 1;
+    const out: MeterDelta[] = [];
+    const present = new Set<number>();
+    for (const m of stats) {
+      present.add(m.meterId);
+      const prev = this.seen.get(m.meterId);
+      const reset = !prev || m.packetInCount < prev.packetInCount || m.durationSec < prev.durationSec;
+      const dropped = m.bandStats.reduce((sum, b) => sum + b.packetBandCount, 0n);
+      const prevDropped = prev ? prev.bandStats.reduce((sum, b) => sum + b.packetBandCount, 0n) : 0n;
+      const packets = Number(reset ? m.packetInCount : m.packetInCount - prev.packetInCount);
+      out.push({
+        dpid, meterId: m.meterId, flowCount: m.flowCount, packets,
+        bytes: Number(reset ? m.byteInCount : m.byteInCount - prev.byteInCount),
+        droppedPackets: Number(reset ? dropped : dropped - prevDropped),
+        packetRate: packets / seconds,
+      });
+      this.seen.set(m.meterId, m);
+    }
+    for (const id of this.seen.keys()) if (!present.has(id)) this.seen.delete(id);
+    return out;
+  }
+}

@@ -1,0 +1,395 @@
+/**
+ * One switch's OpenFlow 1.3 session over a byte stream (TCP or TLS): handshake, echo
+ * keepalive, xid-matched requests with timeouts, multipart reassembly, barriers, events
+ * for asynchronous messages, and write backpressure. A peer that sends bytes the codec
+ * cannot decode is disconnected with the decoder's reason; nothing here throws past the
+ * socket.
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import {
+  decodeMessage,
+  encodeMessage,
+  MessageFramer,
+  OpenFlowDecodeError,
+  type ErrorMessage,
+  type FeaturesReplyMessage,
+  type FlowRemovedMessage,
+  type MessageOf,
+  type MultipartKind,
+  type MultipartReplyBodies,
+  type MultipartRequestBodies,
+  type MultipartReplyMessage,
+  type OfpMessage,
+  type PacketInMessage,
+  type PortDescription,
+  type PortStatusMessage,
+} from '../openflow/index.js';
+import { errorCodeName, errorTypeName, ErrorType, MultipartFlags, OFP_VERSION, PortReason } from '../openflow/constants.js';
+import type { Logger } from '../log.js';
+
+export interface ConnectionOptions {
+  /** Echo request interval; a switch silent for 3 intervals is declared dead. */
+  echoIntervalMs: number;
+  requestTimeoutMs: number;
+  /** Above this many bytes waiting in the socket, `writable` is false: callers shed load. */
+  highWaterBytes: number;
+  /** miss_send_len for set-config: how much of a packet a packet-in carries. */
+  missSendLen: number;
+  logger: Logger;
+}
+
+export const defaultConnectionOptions: Omit<ConnectionOptions, 'logger'> = {
+  echoIntervalMs: 5000,
+  requestTimeoutMs: 10_000,
+  highWaterBytes: 4 * 1024 * 1024,
+  missSendLen: 128,
+};
+
+/** A switch answered a request with an OpenFlow error message. */
+export class SwitchError extends Error {
+  override readonly name = 'SwitchError';
+  constructor(
+    readonly dpid: string,
+    readonly errorType: number,
+    readonly code: number,
+    /** The message that caused it, when we still remember it. */
+    readonly request?: OfpMessage,
+  ) {
+    super(`switch ${dpid} rejected ${request?.type ?? 'a message'}: ${errorTypeName(errorType)}/${errorCodeName(errorType, code)}`);
+  }
+}
+
+export class RequestTimeoutError extends Error {
+  override readonly name = 'RequestTimeoutError';
+  constructor(readonly dpid: string, readonly request: string, ms: number) {
+    super(`switch ${dpid} did not answer ${request} within ${ms} ms`);
+  }
+}
+
+export class ConnectionClosedError extends Error {
+  override readonly name = 'ConnectionClosedError';
+  constructor(readonly dpid: string, reason: string) {
+    super(`connection to switch ${dpid} closed: ${reason}`);
+  }
+}
+
+interface Pending {
+  request: OfpMessage;
+  resolve: (reply: OfpMessage) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+  /** multipart bodies collected so far (replies with the MORE flag) */
+  parts?: MultipartReplyMessage[];
+}
+
+/** How many sent messages are remembered by xid so an error can name its cause. */
+const SENT_MEMORY = 1024;
+
+export interface SwitchConnectionEvents {
+  ready: [];
+  packet_in: [PacketInMessage];
+  flow_removed: [FlowRemovedMessage];
+  port_status: [PortStatusMessage];
+  /** An error message not tied to a pending request (e.g. a rejected flow-mod). */
+  switch_error: [SwitchError, ErrorMessage];
+  close: [string];
+  /** The socket's write queue fell below the high-water mark. */
+  drain: [];
+}
+
+export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
+  /** 16 lowercase hex digits, known once the features reply arrived. */
+  dpid = '';
+  features?: FeaturesReplyMessage;
+  readonly ports = new Map<number, PortDescription>();
+  readonly remote: string;
+  readonly connectedAt = Date.now();
+  /** Round trip of the last echo, ms. */
+  echoRttMs = 0;
+  closed = false;
+  closeReason = '';
+  messagesIn = 0;
+  messagesOut = 0;
+
+  private readonly framer = new MessageFramer();
+  private readonly pending = new Map<number, Pending>();
+  private readonly sent = new Map<number, OfpMessage>();
+  private nextXid = 1;
+  private lastHeard = Date.now();
+  private echoTimer?: NodeJS.Timeout;
+  private ready = false;
+
+  constructor(private readonly socket: Duplex & { remoteAddress?: string; remotePort?: number; writableLength: number },
+    private readonly opts: ConnectionOptions) {
+    super();
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err: Error) => this.close(`socket error: ${err.message}`));
+    socket.on('close', () => this.close('peer closed the connection'));
+    socket.on('drain', () => this.emit('drain'));
+  }
+
+  get log(): Logger {
+    return this.opts.logger;
+  }
+
+  /** Sends hello and runs the handshake; 'ready' is emitted when the switch is usable. */
+  start(): void {
+    this.send({ version: OFP_VERSION, type: 'hello', xid: 0, elements: [{ type: 'versionbitmap', bitmaps: [1 << OFP_VERSION] }] });
+    this.echoTimer = setInterval(() => this.keepalive(), this.opts.echoIntervalMs);
+    this.echoTimer.unref();
+  }
+
+  /** True while the socket's queue is below the high-water mark. */
+  get writable(): boolean {
+    return !this.closed && this.socket.writableLength < this.opts.highWaterBytes;
+  }
+
+  /** Resolves when the socket queue has drained below the high-water mark (or closed). */
+  drained(): Promise<void> {
+    if (this.writable || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => { this.off('drain', done); this.off('close', done); resolve(); };
+      this.on('drain', done);
+      this.on('close', done);
+    });
+  }
+
+  /** Sends a message; assigns an xid when it has none (0). Returns the xid. */
+  send(msg: OfpMessage): number {
+    if (this.closed) throw new ConnectionClosedError(this.dpid, this.closeReason);
+    if (!msg.xid) msg = { ...msg, xid: this.allocXid() };
+    const bytes = encodeMessage(msg);
+    this.sent.set(msg.xid, msg);
+    if (this.sent.size > SENT_MEMORY) this.sent.delete(this.sent.keys().next().value!);
+    this.messagesOut++;
+    this.socket.write(bytes);
+    return msg.xid;
+  }
+
+  /** Sends several messages as one write (one syscall, one TCP segment train). */
+  sendBatch(msgs: OfpMessage[]): number[] {
+    if (this.closed) throw new ConnectionClosedError(this.dpid, this.closeReason);
+    const xids: number[] = [];
+    const chunks: Buffer[] = [];
+    for (let msg of msgs) {
+      if (!msg.xid) msg = { ...msg, xid: this.allocXid() };
+      chunks.push(encodeMessage(msg));
+      this.sent.set(msg.xid, msg);
+      xids.push(msg.xid);
+    }
+    while (this.sent.size > SENT_MEMORY) this.sent.delete(this.sent.keys().next().value!);
+    this.messagesOut += msgs.length;
+    this.socket.write(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    return xids;
+  }
+
+  /** Sends a request and resolves with its reply (all parts merged for multipart). */
+  request<T extends OfpMessage = OfpMessage>(msg: OfpMessage, timeoutMs = this.opts.requestTimeoutMs): Promise<T> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError(this.dpid, this.closeReason));
+    const xid = msg.xid || this.allocXid();
+    const withXid = { ...msg, xid } as OfpMessage;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(xid);
+        reject(new RequestTimeoutError(this.dpid, msg.type, timeoutMs));
+      }, timeoutMs);
+      this.pending.set(xid, { request: withXid, resolve: resolve as (m: OfpMessage) => void, reject, timer });
+      try {
+        this.send(withXid);
+      } catch (err) {
+        clearTimeout(timer);
+        this.pending.delete(xid);
+        reject(err as Error);
+      }
+    });
+  }
+
+  /** A multipart request; resolves with the reply bodies of every part, concatenated. */
+  async multipart<K extends MultipartKind>(mpType: K, body: MultipartRequestBodies[K]): Promise<MultipartReplyBodies[K]> {
+    const reply = await this.request<MultipartReplyMessage>({
+      version: OFP_VERSION, type: 'multipart_request', xid: 0, mpType, flags: 0, body,
+    } as OfpMessage);
+    return reply.body as MultipartReplyBodies[K];
+  }
+
+  /** Resolves when the switch has processed everything sent before it. */
+  async barrier(timeoutMs?: number): Promise<void> {
+    await this.request({ version: OFP_VERSION, type: 'barrier_request', xid: 0 }, timeoutMs);
+  }
+
+  /** The message we sent with this xid, if still remembered (to explain an error). */
+  sentMessage(xid: number): OfpMessage | undefined {
+    return this.sent.get(xid);
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    clearInterval(this.echoTimer);
+    for (const [xid, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new ConnectionClosedError(this.dpid, reason));
+      this.pending.delete(xid);
+    }
+    this.socket.destroy();
+    this.emit('close', reason);
+  }
+
+  private allocXid(): number {
+    const xid = this.nextXid;
+    this.nextXid = this.nextXid >= 0xffffffff ? 1 : this.nextXid + 1;
+    return xid;
+  }
+
+  private keepalive(): void {
+    const silentMs = Date.now() - this.lastHeard;
+    if (silentMs > 3 * this.opts.echoIntervalMs) {
+      this.log.warn({ dpid: this.dpid, remote: this.remote, silentMs }, 'switch stopped answering echo: disconnecting');
+      this.close(`no echo reply for ${silentMs} ms`);
+      return;
+    }
+    const started = Date.now();
+    this.request({ version: OFP_VERSION, type: 'echo_request', xid: 0, data: Buffer.alloc(0) }, 3 * this.opts.echoIntervalMs)
+      .then(() => { this.echoRttMs = Date.now() - started; })
+      .catch(() => { /* silence is handled by the lastHeard check above */ });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastHeard = Date.now();
+    let frames: Buffer[];
+    try {
+      frames = this.framer.push(chunk);
+    } catch (err) {
+      this.protocolViolation(err);
+      return;
+    }
+    for (const frame of frames) {
+      if (this.closed) return;
+      let msg: OfpMessage;
+      try {
+        msg = decodeMessage(frame);
+      } catch (err) {
+        this.protocolViolation(err);
+        return;
+      }
+      this.messagesIn++;
+      try {
+        this.dispatch(msg);
+      } catch (err) {
+        // A bug in a handler must not take the controller down with it: log and go on.
+        this.log.error({ dpid: this.dpid, err, type: msg.type }, 'handler failed');
+      }
+    }
+  }
+
+  private protocolViolation(err: unknown): void {
+    const reason = err instanceof OpenFlowDecodeError ? `malformed OpenFlow message: ${err.message}` : `framing failed: ${String(err)}`;
+    this.log.warn({ dpid: this.dpid, remote: this.remote, code: (err as OpenFlowDecodeError).code }, reason);
+    this.close(reason);
+  }
+
+  private dispatch(msg: OfpMessage): void {
+    switch (msg.type) {
+      case 'hello':
+        return this.onHello(msg);
+      case 'echo_request':
+        this.send({ version: OFP_VERSION, type: 'echo_reply', xid: msg.xid, data: msg.data });
+        return;
+      case 'error':
+        return this.onError(msg);
+      case 'packet_in':
+        this.emit('packet_in', msg);
+        return;
+      case 'flow_removed':
+        this.emit('flow_removed', msg);
+        return;
+      case 'port_status':
+        if (msg.reason === PortReason.DELETE) this.ports.delete(msg.port.portNo);
+        else this.ports.set(msg.port.portNo, msg.port);
+        this.emit('port_status', msg);
+        return;
+      case 'multipart_reply':
+        return this.onMultipartReply(msg);
+      default:
+        return this.settle(msg);
+    }
+  }
+
+  private onHello(msg: MessageOf<'hello'>): void {
+    const bitmap = msg.elements.find((e) => e.type === 'versionbitmap');
+    const supports13 = bitmap && bitmap.type === 'versionbitmap'
+      ? ((bitmap.bitmaps[0] ?? 0) & (1 << OFP_VERSION)) !== 0
+      : msg.version >= OFP_VERSION; // no bitmap: the peer speaks its header version and below
+    if (!supports13) {
+      const text = `ofguard speaks OpenFlow 1.3 only; peer offered version ${msg.version}`;
+      this.log.warn({ remote: this.remote, version: msg.version }, 'refusing switch: no common OpenFlow version');
+      try {
+        this.send({ version: Math.min(msg.version, OFP_VERSION), type: 'error', xid: msg.xid, errorType: ErrorType.HELLO_FAILED, code: 0, data: Buffer.from(text) });
+      } finally {
+        this.socket.end();
+        this.close(text);
+      }
+      return;
+    }
+    void this.handshake();
+  }
+
+  private async handshake(): Promise<void> {
+    try {
+      this.features = await this.request<FeaturesReplyMessage>({ version: OFP_VERSION, type: 'features_request', xid: 0 });
+      this.dpid = this.features.dpid.toString(16).padStart(16, '0');
+      this.send({ version: OFP_VERSION, type: 'set_config', xid: 0, flags: 0, missSendLen: this.opts.missSendLen });
+      const ports = await this.multipart('port_desc', null);
+      for (const p of ports) this.ports.set(p.portNo, p);
+      this.ready = true;
+      this.log.info({ dpid: this.dpid, remote: this.remote, ports: ports.length, tables: this.features.nTables }, 'switch connected');
+      this.emit('ready');
+    } catch (err) {
+      if (!this.closed) this.close(`handshake failed: ${(err as Error).message}`);
+    }
+  }
+
+  get isReady(): boolean {
+    return this.ready && !this.closed;
+  }
+
+  private onError(msg: ErrorMessage): void {
+    const p = this.pending.get(msg.xid);
+    const cause = p?.request ?? this.sent.get(msg.xid);
+    const err = new SwitchError(this.dpid, msg.errorType, msg.code, cause);
+    if (p) {
+      clearTimeout(p.timer);
+      this.pending.delete(msg.xid);
+      p.reject(err);
+      return;
+    }
+    this.emit('switch_error', err, msg);
+  }
+
+  private onMultipartReply(msg: MultipartReplyMessage): void {
+    const p = this.pending.get(msg.xid);
+    if (!p) return;
+    if (msg.flags & MultipartFlags.REPLY_MORE) {
+      (p.parts ??= []).push(msg);
+      return;
+    }
+    if (!p.parts) return this.settle(msg);
+    p.parts.push(msg);
+    // Array bodies are concatenated across parts; single-object bodies come in one part.
+    const merged = Array.isArray(msg.body)
+      ? { ...msg, body: p.parts.flatMap((part) => part.body as unknown[]) }
+      : msg;
+    this.settle(merged as OfpMessage);
+  }
+
+  private settle(msg: OfpMessage): void {
+    const p = this.pending.get(msg.xid);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(msg.xid);
+    p.resolve(msg);
+  }
+}
