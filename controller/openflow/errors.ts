@@ -14,7 +14,6 @@ export type OpenFlowDecodeErrorCode =
   | 'OFP_BAD_ACTION'
   | 'OFP_BAD_INSTRUCTION'
   | 'OFP_BAD_PROPERTY'
-  | 'OFP_TOO_LARGE'
   | 'PCAP_BAD_FORMAT';
 
 export type OpenFlowEncodeErrorCode = 'OFP_ENCODE_BAD_VALUE' | 'OFP_ENCODE_TOO_LARGE';
@@ -23,11 +22,12 @@ export class OpenFlowDecodeError extends Error {
   override readonly name = 'OpenFlowDecodeError';
   constructor(
     readonly code: OpenFlowDecodeErrorCode,
-    message: string,
+    /** What was wrong, without the code and offset. */
+    readonly detail: string,
     /** Byte offset in the buffer being decoded where the problem was found. */
     readonly offset: number,
   ) {
-    super(`${code}: ${message} (at byte ${offset})`);
+    super(`${code}: ${detail} (at byte ${offset})`);
   }
 }
 

@@ -55,6 +55,8 @@ export interface Decision {
   /** How many blocks this source has had including this one (repeat offences). */
   offence: number;
   createdAt: number;
+  /** Set when the decision was changed in place (same id): expiry refreshed, level or meter raised. */
+  updatedAt?: number;
   expiresAt: number;
   /** Set when the decision ended early (unblock, step-down, superseded). */
   endedAt?: number;

@@ -1,0 +1,294 @@
+/**
+ * Every number the policy uses, in one zod schema with the seed documents' values as
+ * defaults. `parsePolicyConfig({})` gives the product brief; operators override any leaf.
+ * The parsed object is frozen: runtime state lives in the engine, never in the config.
+ */
+import { z } from 'zod';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** A step table: a value scores the most points among the buckets whose `min` it reaches. */
+const bucket = z.object({ min: z.number().nonnegative(), points: z.number().nonnegative() });
+const buckets = z.array(bucket).min(1);
+
+const multiSignal = z
+  .object({
+    /** syn-flood-multisignal-scoring.md §1: AbuseIPDB confidence → points. */
+    abuseHighMin: z.number().default(75),
+    abuseHighPoints: z.number().default(30),
+    abuseMediumMin: z.number().default(50),
+    abuseMediumPoints: z.number().default(15),
+    geoHighRiskPoints: z.number().default(5),
+    /** §2: connection attempts per second → points (lower bounds inclusive). */
+    connectionBuckets: buckets.default([
+      { min: 20, points: 15 },
+      { min: 50, points: 25 },
+      { min: 100, points: 40 },
+    ]),
+    /**
+     * Volumetric UDP/ICMP floods have no "connections": their base comes from the packet
+     * rate instead, on the same 15/25/40 ladder. The defaults put "moderate" above what
+     * a busy legitimate host sends (DESIGN: legitimate 10–100 pps) and "critical" at a
+     * rate that saturates a 100 Mbit/s link with small packets.
+     */
+    packetRateBuckets: buckets.default([
+      { min: 1_000, points: 15 },
+      { min: 10_000, points: 25 },
+      { min: 50_000, points: 40 },
+    ]),
+    /** §3: detections of the source within persistenceWindowMs (the current one included). */
+    persistenceBuckets: buckets.default([
+      { min: 3, points: 10 },
+      { min: 5, points: 20 },
+    ]),
+    persistenceWindowMs: z.number().positive().default(24 * HOUR),
+    /** §4: rise of connections over the previous hit of the same episode. */
+    escalationBuckets: buckets.default([
+      { min: 20, points: 15 },
+      { min: 50, points: 25 },
+    ]),
+    /** §5: detections per hour (sustained) and within 5 minutes (rapid fire). */
+    velocityHourBuckets: buckets.default([
+      { min: 10, points: 20 },
+      { min: 20, points: 30 },
+    ]),
+    rapidFireCount: z.number().int().positive().default(10),
+    rapidFireWindowMs: z.number().positive().default(5 * MINUTE),
+    rapidFirePoints: z.number().default(15),
+    /** §6 coordinated attack. */
+    multiVectorPoints: z.number().default(20),
+    subnetPoints: z.number().default(15),
+    timingPoints: z.number().default(10),
+    /** A source quiet for this long starts a new episode: the carried score goes back to 0. */
+    episodeGapMs: z.number().positive().default(10 * MINUTE),
+    cap: z.number().positive().default(100),
+    /** Outcomes: Ex2 (50) is "high threat, blocked if persists", Ex4 (95) AUTO_BLOCK. */
+    highThreatAt: z.number().default(50),
+    autoBlockAt: z.number().default(80),
+    instantBlockAt: z.number().default(100),
+  })
+  .prefault({});
+
+const reputationWeights = z.object({
+  packetRateDeviation: z.number().nonnegative().default(0.3),
+  synAckRatio: z.number().nonnegative().default(0.25),
+  icmpErrorRate: z.number().nonnegative().default(0.15),
+  geoConsistency: z.number().nonnegative().default(0.1),
+  mitigationHistory: z.number().nonnegative().default(0.2),
+});
+
+const reputation = z
+  .object({
+    weights: reputationWeights.prefault({}),
+    /** Reputation halves after this long without new evidence. */
+    halfLifeMs: z.number().positive().default(30 * MINUTE),
+    /** Baseline of a source never seen before (DESIGN: legitimate 10–100 pps). */
+    defaultBaselinePps: z.number().positive().default(100),
+    /** EWMA weight of a new packet-rate sample in the per-source baseline. */
+    baselineAlpha: z.number().gt(0).lt(1).default(0.1),
+    /** Normalisation: the factor value reaches 1 at these. */
+    deviationZMax: z.number().positive().default(6),
+    synAckRatioMax: z.number().gt(1).default(10),
+    icmpErrorRateMax: z.number().positive().default(100),
+    geoChangesMax: z.number().positive().default(3),
+    geoWindowMs: z.number().positive().default(HOUR),
+    mitigationsMax: z.number().positive().default(5),
+    /** Learning: multiplicative step and the bounds every weight stays within. */
+    learningRate: z.number().gt(0).lt(1).default(0.1),
+    minWeight: z.number().positive().default(0.02),
+    maxWeight: z.number().lt(1).default(0.6),
+    /** A confirmed false positive takes this many points off the source's reputation. */
+    falsePositiveBoost: z.number().nonnegative().default(30),
+    /** Predictive thresholds on max(score, projected score). */
+    lowAt: z.number().default(30),
+    mediumAt: z.number().default(50),
+    highAt: z.number().default(75),
+    trendPoints: z.number().int().min(2).default(6),
+    /** How far ahead the trend projects the score. */
+    trendHorizonMs: z.number().nonnegative().default(5 * MINUTE),
+  })
+  .prefault({});
+
+const trust = z
+  .object({
+    /** Reputation upper bounds of the trust levels 0.9, 0.7, 0.5, 0.3 (0.1 above). */
+    reputationBounds: z.array(z.number()).length(4).default([20, 40, 60, 80]),
+    /** Offences that lower trust by one and by two levels. */
+    offenceStepOne: z.number().int().positive().default(1),
+    offenceStepTwo: z.number().int().positive().default(3),
+    /** Confirmed false positives / admin overrides raise trust one level each, at most this. */
+    maxRaiseLevels: z.number().int().nonnegative().default(2),
+  })
+  .prefault({});
+
+const threat = z
+  .object({
+    weights: z
+      .object({
+        base: z.number().nonnegative().default(0.45),
+        reputation: z.number().nonnegative().default(0.2),
+        behaviour: z.number().nonnegative().default(0.15),
+        pattern: z.number().nonnegative().default(0.2),
+      })
+      .prefault({}),
+    /** How threatening each traffic pattern is by itself (ip-pattern-flagging.md). */
+    patternBehaviour: z
+      .object({
+        'single-to-single': z.number().min(0).max(1).default(0.4),
+        'many-to-single': z.number().min(0).max(1).default(0.8),
+        'single-to-many': z.number().min(0).max(1).default(0.7),
+      })
+      .prefault({}),
+    /** Composite (0–1) lower bounds of medium, high, critical. */
+    mediumAt: z.number().default(0.4),
+    highAt: z.number().default(0.6),
+    criticalAt: z.number().default(0.8),
+  })
+  .prefault({});
+
+const durations = z
+  .object({
+    lowMs: z.number().positive().default(60_000),
+    mediumMs: z.number().positive().default(5 * MINUTE),
+    highMs: z.number().positive().default(15 * MINUTE),
+    criticalMinMs: z.number().positive().default(HOUR),
+    criticalMaxMs: z.number().positive().default(24 * HOUR),
+    /** Multi-signal score at which critical durations start to grow past criticalMinMs. */
+    criticalScoreFloor: z.number().default(80),
+    /** Each repeat offence multiplies the duration by this, up to repeatMaxFactor. */
+    repeatGrowth: z.number().min(1).default(2),
+    repeatMaxFactor: z.number().min(1).default(16),
+    /** Multiplier per trust level; very poor (0.1) gets the maximum instead. */
+    trustFactors: z
+      .object({
+        high: z.number().positive().default(0.5),
+        good: z.number().positive().default(0.75),
+        neutral: z.number().positive().default(1),
+        poor: z.number().positive().default(1.5),
+      })
+      .prefault({}),
+    /** No block ever lasts longer than this: nothing is permanent. */
+    maxMs: z.number().positive().default(24 * HOUR),
+    /** Expiries are spread by up to this share of the duration (taken off, never added). */
+    jitterShare: z.number().min(0).max(0.5).default(0.1),
+    jitterSeed: z.number().int().default(0x0f6a4d),
+  })
+  .prefault({});
+
+const response = z
+  .object({
+    /** Graduated bands on the composite threat score 0–1 (adaptive-blocking.md). */
+    monitorAt: z.number().default(0.3),
+    rateLimitAt: z.number().default(0.4),
+    selectiveAt: z.number().default(0.6),
+    fullBlockAbove: z.number().default(0.8),
+    /** Meter rates: the strict one for rate-limit, the gentle one for predictive shaping. */
+    rateLimitPps: z.number().positive().default(100),
+    shapingPps: z.number().positive().default(1_000),
+    victimThrottlePps: z.number().positive().default(10_000),
+    /** single→single is blocked only after this many detections in the persistence window. */
+    sustainedHits: z.number().int().positive().default(5),
+    /** A new event raises a source's action by at most this many stages (flag→throttle→block). */
+    maxStagesPerEvent: z.number().int().positive().default(1),
+  })
+  .prefault({});
+
+const thresholds = z
+  .object({
+    highAttackFrequencyFactor: z.number().default(0.8),
+    highFalsePositiveFactor: z.number().default(1.1),
+    congestionFactor: z.number().default(0.85),
+    quietFactor: z.number().default(1.2),
+    minFactor: z.number().positive().default(0.5),
+    maxFactor: z.number().positive().default(2),
+    /** Conditions: detections per hour, false-positive share, link load, quiet time. */
+    highAttackPerHour: z.number().positive().default(20),
+    highFalsePositiveRate: z.number().min(0).max(1).default(0.2),
+    congestionLoad: z.number().min(0).max(1).default(0.8),
+    quietMs: z.number().positive().default(HOUR),
+  })
+  .prefault({});
+
+const unblock = z
+  .object({
+    /** Blocked traffic at or above this rate at expiry means the source is still attacking. */
+    attackPps: z.number().nonnegative().default(50),
+    /** Blocked traffic below this rate means the source went quiet. */
+    quietPps: z.number().nonnegative().default(1),
+    /**
+     * Evidence older than this counts as no traffic: without fresh proof of an attack
+     * (switch gone, poller stopped) a block is not extended, so every block ends.
+     */
+    evidenceMaxAgeMs: z.number().positive().default(2 * MINUTE),
+    /** Duration of each step on the way down (drop → rate-limit → monitor → allow). */
+    stepDownMs: z.number().positive().default(60_000),
+    /** Trust at or above this may be unblocked before expiry once quiet long enough. */
+    earlyUnblockMinTrust: z.number().default(0.7),
+    earlyUnblockQuietMs: z.number().positive().default(2 * MINUTE),
+    /** No attack detections for this long: the network has recovered. */
+    recoveryQuietMs: z.number().positive().default(10 * MINUTE),
+    /** Medium/low decisions lifted per tick once the network recovered (progressive). */
+    recoveryBatch: z.number().int().positive().default(10),
+  })
+  .prefault({});
+
+export const policyConfigSchema = z
+  .object({
+    multiSignal,
+    reputation,
+    trust,
+    threat,
+    durations,
+    response,
+    thresholds,
+    unblock,
+    engine: z
+      .object({
+        /**
+         * A source with no offence, no override and no active decision is forgotten after
+         * this long idle: randomized-source floods must not grow memory without bound.
+         */
+        forgetIdleSourceMs: z.number().positive().default(HOUR),
+      })
+      .prefault({}),
+    /** CIDRs (IPv4 or IPv6) that are never blocked, whatever happens. */
+    whitelist: z.array(z.string()).default([]),
+  })
+  .prefault({});
+
+export type PolicyConfig = z.infer<typeof policyConfigSchema>;
+export type PolicyConfigInput = z.input<typeof policyConfigSchema>;
+export type MultiSignalConfig = PolicyConfig['multiSignal'];
+export type ReputationConfig = PolicyConfig['reputation'];
+export type ReputationWeights = ReputationConfig['weights'];
+export type TrustConfig = PolicyConfig['trust'];
+export type ThreatConfig = PolicyConfig['threat'];
+export type DurationConfig = PolicyConfig['durations'];
+export type ResponseConfig = PolicyConfig['response'];
+export type ThresholdConfig = PolicyConfig['thresholds'];
+export type UnblockConfig = PolicyConfig['unblock'];
+export type Bucket = z.infer<typeof bucket>;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Checked once, then frozen. Throws zod's error (with paths) on a bad config. */
+export function parsePolicyConfig(input: PolicyConfigInput = {}): PolicyConfig {
+  return deepFreeze(policyConfigSchema.parse(input));
+}
+
+/** Most points among the buckets the value reaches; 0 below all of them. */
+export function bucketPoints(buckets: readonly Bucket[], value: number): number {
+  let points = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    const b = buckets[i]!;
+    if (value >= b.min && b.points > points) points = b.points;
+  }
+  return points;
+}

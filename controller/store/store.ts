@@ -1,0 +1,241 @@
+/**
+ * SQLite store (better-sqlite3): reputation per source, decisions (active and ended),
+ * mitigation history, scored detections, audit log and policy versions.
+ *
+ * - WAL journal, synchronous=NORMAL: a commit costs no fsync of the main file, readers
+ *   (API, CLI) never block the controller.
+ * - Every statement is prepared once at open; the policy engine's changes of one call
+ *   arrive as one batch and are written in one transaction.
+ * - Open fails early and clearly: a missing directory, a file that is not a database or a
+ *   schema from a newer ofguard each give a StoreError with a code and the path.
+ */
+import Database from 'better-sqlite3';
+import type { Decision } from '../policy/decision.js';
+import type {
+  AuditEntry,
+  HitRecord,
+  MitigationRecord,
+  PolicyChanges,
+  PolicyPersistence,
+  PolicySnapshot,
+  PolicyVersion,
+  SourceRecord,
+} from '../policy/state.js';
+import { StoreError } from './errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+
+type Db = Database.Database;
+type Statement = Database.Statement;
+
+const CORRUPT_CODES = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+
+function sqliteCode(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+
+export class Store implements PolicyPersistence {
+  private readonly st: Record<
+    | 'upsertSource'
+    | 'upsertDecision'
+    | 'insertHit'
+    | 'insertMitigation'
+    | 'insertAudit'
+    | 'insertVersion'
+    | 'allSources'
+    | 'activeDecisions'
+    | 'maxDecisionId'
+    | 'latestVersion'
+    | 'decisionsFor'
+    | 'hitsFor'
+    | 'mitigationsFor'
+    | 'auditSince'
+    | 'pruneHits'
+    | 'pruneMitigations'
+    | 'pruneDecisions',
+    Statement
+  >;
+  private readonly commitTx: (changes: PolicyChanges) => void;
+
+  constructor(
+    private readonly db: Db,
+    readonly path: string,
+  ) {
+    this.st = {
+      upsertSource: db.prepare(
+        `INSERT INTO reputation (src, score, offences, last_seen, state) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(src) DO UPDATE SET score = excluded.score, offences = excluded.offences,
+           last_seen = excluded.last_seen, state = excluded.state`,
+      ),
+      upsertDecision: db.prepare(
+        `INSERT INTO decisions (id, src, action, origin, offence, threat, score, created_at, expires_at, ended_at, end_reason, signals, decision)
+         VALUES (@id, @src, @action, @origin, @offence, @threat, @score, @createdAt, @expiresAt, @endedAt, @endReason, @signals, @decision)
+         ON CONFLICT(id) DO UPDATE SET src = excluded.src, action = excluded.action, origin = excluded.origin,
+           offence = excluded.offence, threat = excluded.threat, score = excluded.score, created_at = excluded.created_at,
+           expires_at = excluded.expires_at, ended_at = excluded.ended_at, end_reason = excluded.end_reason,
+           signals = excluded.signals, decision = excluded.decision`,
+      ),
+      insertHit: db.prepare(
+        `INSERT INTO hits (src, at, attack_type, pattern, connections, packet_rate, score, outcome, composite, level)
+         VALUES (@src, @at, @attackType, @pattern, @connections, @packetRate, @score, @outcome, @composite, @level)`,
+      ),
+      insertMitigation: db.prepare(
+        `INSERT INTO mitigations (src, decision_id, action, offence, at, event, evidence_pps)
+         VALUES (@src, @decisionId, @action, @offence, @at, @event, @evidencePps)`,
+      ),
+      insertAudit: db.prepare(`INSERT INTO audit (at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)`),
+      insertVersion: db.prepare(`INSERT INTO policy_versions (at, actor, reason, config, weights) VALUES (?, ?, ?, ?, ?)`),
+      allSources: db.prepare(`SELECT state FROM reputation`),
+      activeDecisions: db.prepare(`SELECT decision FROM decisions WHERE ended_at IS NULL ORDER BY id`),
+      maxDecisionId: db.prepare(`SELECT coalesce(max(id), 0) AS id FROM decisions`),
+      latestVersion: db.prepare(`SELECT at, actor, reason, config, weights FROM policy_versions ORDER BY version DESC LIMIT 1`),
+      decisionsFor: db.prepare(`SELECT decision FROM decisions WHERE src = ? ORDER BY id DESC LIMIT ?`),
+      hitsFor: db.prepare(
+        `SELECT src, at, attack_type AS attackType, pattern, connections, packet_rate AS packetRate, score, outcome, composite, level
+         FROM hits WHERE src = ? ORDER BY at DESC, id DESC LIMIT ?`,
+      ),
+      mitigationsFor: db.prepare(
+        `SELECT src, decision_id AS decisionId, action, offence, at, event, evidence_pps AS evidencePps
+         FROM mitigations WHERE src = ? ORDER BY at DESC, id DESC LIMIT ?`,
+      ),
+      auditSince: db.prepare(`SELECT at, actor, action, target, before, after FROM audit WHERE at >= ? ORDER BY id LIMIT ?`),
+      pruneHits: db.prepare(`DELETE FROM hits WHERE at < ?`),
+      pruneMitigations: db.prepare(`DELETE FROM mitigations WHERE at < ?`),
+      pruneDecisions: db.prepare(`DELETE FROM decisions WHERE ended_at IS NOT NULL AND ended_at < ?`),
+    };
+    this.commitTx = db.transaction((c: PolicyChanges) => {
+      for (const s of c.sources) {
+        this.st.upsertSource.run(s.key, s.reputation?.score ?? 0, s.offences, s.lastSeenAt, JSON.stringify(s));
+      }
+      for (const d of c.decisions) this.st.upsertDecision.run(decisionRow(d));
+      for (const h of c.hits) this.st.insertHit.run(h);
+      for (const m of c.mitigations) this.st.insertMitigation.run({ ...m, evidencePps: m.evidencePps ?? null });
+      for (const a of c.audit) this.st.insertAudit.run(a.at, a.actor, a.action, a.target, json(a.before), json(a.after));
+      for (const v of c.versions) this.st.insertVersion.run(v.at, v.actor, v.reason, JSON.stringify(v.config), JSON.stringify(v.weights));
+    });
+  }
+
+  /** One transaction: all of the batch or none of it. */
+  commit(changes: PolicyChanges): void {
+    this.guard('STORE_WRITE_FAILED', () => this.commitTx(changes));
+  }
+
+  loadPolicyState(): PolicySnapshot {
+    return this.guard('STORE_CORRUPT', () => {
+      const sources = (this.st.allSources.all() as Array<{ state: string }>).map((r) => JSON.parse(r.state) as SourceRecord);
+      const activeDecisions = (this.st.activeDecisions.all() as Array<{ decision: string }>).map((r) => JSON.parse(r.decision) as Decision);
+      const maxDecisionId = (this.st.maxDecisionId.get() as { id: number }).id;
+      const v = this.st.latestVersion.get() as { at: number; actor: string; reason: string; config: string; weights: string } | undefined;
+      const snapshot: PolicySnapshot = { sources, activeDecisions, maxDecisionId };
+      if (v) snapshot.latestVersion = { at: v.at, actor: v.actor, reason: v.reason, config: JSON.parse(v.config), weights: JSON.parse(v.weights) } satisfies PolicyVersion;
+      return snapshot;
+    });
+  }
+
+  /** A source's decisions, newest first. */
+  decisionsFor(src: string, limit = 100): Decision[] {
+    return (this.st.decisionsFor.all(src, limit) as Array<{ decision: string }>).map((r) => JSON.parse(r.decision) as Decision);
+  }
+
+  hitsFor(src: string, limit = 100): HitRecord[] {
+    return this.st.hitsFor.all(src, limit) as HitRecord[];
+  }
+
+  mitigationsFor(src: string, limit = 100): MitigationRecord[] {
+    return (this.st.mitigationsFor.all(src, limit) as Array<MitigationRecord & { evidencePps: number | null }>).map((r) => {
+      const { evidencePps, ...rest } = r;
+      return evidencePps === null ? rest : { ...rest, evidencePps };
+    });
+  }
+
+  audit(since = 0, limit = 1000): AuditEntry[] {
+    const rows = this.st.auditSince.all(since, limit) as Array<{ at: number; actor: string; action: string; target: string; before: string | null; after: string | null }>;
+    return rows.map((r) => ({
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      target: r.target,
+      ...(r.before !== null ? { before: JSON.parse(r.before) as unknown } : {}),
+      ...(r.after !== null ? { after: JSON.parse(r.after) as unknown } : {}),
+    }));
+  }
+
+  /** Retention: forget hits, mitigation events and ended decisions older than `before`. The audit log is kept. */
+  prune(before: number): { hits: number; mitigations: number; decisions: number } {
+    return this.guard('STORE_WRITE_FAILED', () =>
+      this.db.transaction(() => ({
+        hits: this.st.pruneHits.run(before).changes,
+        mitigations: this.st.pruneMitigations.run(before).changes,
+        decisions: this.st.pruneDecisions.run(before).changes,
+      }))(),
+    );
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private guard<T>(code: 'STORE_WRITE_FAILED' | 'STORE_CORRUPT', fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(CORRUPT_CODES.has(sqliteCode(err)) ? 'STORE_CORRUPT' : code, this.path, describe(err), { cause: err });
+    }
+  }
+}
+
+function decisionRow(d: Decision): Record<string, unknown> {
+  return {
+    id: d.id,
+    src: d.action === 'throttle-victim' && d.target.dst ? `victim:${d.target.dst}` : d.target.srcPrefix !== undefined ? `${d.target.src}/${d.target.srcPrefix}` : d.target.src,
+    action: d.action,
+    origin: d.origin,
+    offence: d.offence,
+    threat: d.threatLevel,
+    score: d.score,
+    createdAt: d.createdAt,
+    expiresAt: d.expiresAt,
+    endedAt: d.endedAt ?? null,
+    endReason: d.endReason ?? null,
+    signals: JSON.stringify(d.signals),
+    decision: JSON.stringify(d),
+  };
+}
+
+/** Opens (creating if needed) and migrates the database at `path` (':memory:' for tests). */
+export function openStore(path: string): Store {
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new StoreError(CORRUPT_CODES.has(sqliteCode(err)) ? 'STORE_CORRUPT' : 'STORE_OPEN_FAILED', path, describe(err), { cause: err });
+  }
+  try {
+    // The first statements read the header: a file that is not a database fails here.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError('STORE_VERSION_TOO_NEW', path, `schema version ${version}, this ofguard knows up to ${SCHEMA_VERSION}`);
+    }
+    for (let v = version; v < SCHEMA_VERSION; v++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v]!);
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+    return new Store(db, path);
+  } catch (err) {
+    db.close();
+    if (err instanceof StoreError) throw err;
+    const code = CORRUPT_CODES.has(sqliteCode(err)) ? 'STORE_CORRUPT' : 'STORE_OPEN_FAILED';
+    throw new StoreError(code, path, describe(err), { cause: err });
+  }
+}

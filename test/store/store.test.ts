@@ -1,0 +1,168 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openStore } from '../../controller/store/store.js';
+import { StoreError, STORE_ERROR_CODES } from '../../controller/store/errors.js';
+import { SCHEMA_VERSION } from '../../controller/store/migrations.js';
+import type { Decision } from '../../controller/policy/decision.js';
+import { emptyChanges, type PolicyChanges } from '../../controller/policy/state.js';
+import { parsePolicyConfig } from '../../controller/policy/config.js';
+
+const dirs: string[] = [];
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ofguard-store-'));
+  dirs.push(dir);
+  return join(dir, 'ofguard.db');
+}
+test.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function decision(over: Partial<Decision> = {}): Decision {
+  return {
+    id: 7,
+    target: { src: '203.0.113.7' },
+    action: 'drop',
+    threatLevel: 'critical',
+    score: 100,
+    trust: 0.3,
+    signals: [{ name: 'base.connections', points: 40, detail: '120 conn/s' }],
+    reason: 'INSTANT_BLOCK',
+    origin: 'auto',
+    offence: 2,
+    createdAt: 1000,
+    expiresAt: 3_601_000,
+    ...over,
+  };
+}
+
+function batch(): PolicyChanges {
+  const c = emptyChanges();
+  c.sources.push({ key: '203.0.113.7', contributions: [], offences: 2, falsePositives: 0, adminOverrides: 1, lastSeenAt: 1000 });
+  c.decisions.push(decision(), decision({ id: 8, target: { src: '198.51.100.0', srcPrefix: 24 }, action: 'rate-limit', rate: { unit: 'pktps', rate: 100 } }));
+  c.decisions.push(decision({ id: 5, endedAt: 900, endReason: 'lifted' }));
+  c.hits.push({ src: '203.0.113.7', at: 1000, attackType: 'syn-flood', pattern: 'many-to-single', connections: 120, packetRate: 120, score: 100, outcome: 'INSTANT_BLOCK', composite: 0.9, level: 'critical' });
+  c.mitigations.push({ src: '203.0.113.7', decisionId: 7, action: 'drop', offence: 2, at: 1000, event: 'started' });
+  c.mitigations.push({ src: '203.0.113.7', decisionId: 5, action: 'drop', offence: 1, at: 900, event: 'lifted', evidencePps: 0 });
+  c.audit.push({ at: 1000, actor: 'policy', action: 'started', target: '203.0.113.7', after: decision() });
+  c.versions.push({ at: 1000, actor: 'startup', reason: 'configuration', config: parsePolicyConfig(), weights: parsePolicyConfig().reputation.weights });
+  return c;
+}
+
+test('a new file is migrated to the current schema, in WAL mode', () => {
+  const path = tempDb();
+  const store = openStore(path);
+  store.close();
+  const db = new Database(path, { readonly: true });
+  assert.is(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.is(db.pragma('journal_mode', { simple: true }), 'wal');
+  db.close();
+});
+
+test('write, close, reopen → the same state', () => {
+  const path = tempDb();
+  const store = openStore(path);
+  store.commit(batch());
+  const before = store.loadPolicyState();
+  store.close();
+  const again = openStore(path);
+  const after = again.loadPolicyState();
+  assert.equal(after, before);
+  assert.is(after.maxDecisionId, 8);
+  assert.equal(after.activeDecisions.map((d) => d.id), [7, 8], 'ended decisions are not active');
+  assert.equal(after.activeDecisions[0], decision());
+  assert.is(after.sources[0]!.offences, 2);
+  assert.is(after.latestVersion!.actor, 'startup');
+  assert.equal(again.hitsFor('203.0.113.7').map((h) => h.score), [100]);
+  assert.equal(again.mitigationsFor('203.0.113.7').map((m) => m.event), ['started', 'lifted']);
+  assert.is(again.mitigationsFor('203.0.113.7')[1]!.evidencePps, 0);
+  assert.equal(again.decisionsFor('203.0.113.7').map((d) => d.id), [7, 5]);
+  assert.equal(again.decisionsFor('198.51.100.0/24')[0]!.rate, { unit: 'pktps', rate: 100 });
+  assert.equal((again.audit()[0]!.after as Decision).signals, decision().signals);
+  again.close();
+});
+
+test('decisions are upserted by id: ending one updates the row', () => {
+  const store = openStore(':memory:');
+  store.commit(batch());
+  const c = emptyChanges();
+  c.decisions.push(decision({ endedAt: 2000, endReason: 'false positive' }));
+  store.commit(c);
+  assert.equal(store.loadPolicyState().activeDecisions.map((d) => d.id), [8]);
+  assert.is(store.decisionsFor('203.0.113.7')[0]!.endReason, 'false positive');
+  store.close();
+});
+
+test('a failing batch is rolled back whole', () => {
+  const store = openStore(':memory:');
+  const c = batch();
+  (c.hits[0] as { attackType: unknown }).attackType = null; // NOT NULL violation after the decisions
+  try {
+    store.commit(c);
+    assert.unreachable('should throw');
+  } catch (err) {
+    assert.instance(err, StoreError);
+    assert.is((err as StoreError).code, 'STORE_WRITE_FAILED');
+  }
+  assert.equal(store.loadPolicyState().activeDecisions, []);
+  store.close();
+});
+
+test('corrupt file → StoreError STORE_CORRUPT naming the path', () => {
+  const path = tempDb();
+  writeFileSync(path, Buffer.alloc(8192, 0x5a));
+  try {
+    openStore(path);
+    assert.unreachable('should throw');
+  } catch (err) {
+    assert.instance(err, StoreError);
+    assert.is((err as StoreError).code, 'STORE_CORRUPT');
+    assert.ok((err as Error).message.includes(path));
+  }
+});
+
+test('unwritable path → StoreError STORE_OPEN_FAILED naming the path', () => {
+  const path = join(tempDb(), 'no', 'such', 'dir', 'x.db');
+  try {
+    openStore(path);
+    assert.unreachable('should throw');
+  } catch (err) {
+    assert.instance(err, StoreError);
+    assert.is((err as StoreError).code, 'STORE_OPEN_FAILED');
+    assert.ok((err as Error).message.includes(path));
+  }
+});
+
+test('schema from a newer ofguard → STORE_VERSION_TOO_NEW', () => {
+  const path = tempDb();
+  const db = new Database(path);
+  db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  db.close();
+  try {
+    openStore(path);
+    assert.unreachable('should throw');
+  } catch (err) {
+    assert.is((err as StoreError).code, 'STORE_VERSION_TOO_NEW');
+  }
+});
+
+test('prune forgets old hits, mitigation events and ended decisions, keeps active ones and the audit', () => {
+  const store = openStore(':memory:');
+  store.commit(batch());
+  const n = store.prune(950);
+  assert.equal(n, { hits: 0, mitigations: 1, decisions: 1 });
+  assert.equal(store.loadPolicyState().activeDecisions.map((d) => d.id), [7, 8]);
+  assert.is(store.audit().length, 1);
+  store.close();
+});
+
+test('every store error code is documented in errors.ts', async () => {
+  const { readFileSync } = await import('node:fs');
+  const text = readFileSync(new URL('../../controller/store/errors.ts', import.meta.url), 'utf8');
+  for (const code of STORE_ERROR_CODES) assert.ok(text.includes(`- ${code}`), code);
+});
+
+test.run();

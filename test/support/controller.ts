@@ -1,0 +1,36 @@
+/** Starts an in-process controller on a free port for integration tests. */
+import { createServer } from 'node:net';
+import { Controller, defaultControllerOptions, type ControllerOptions } from '../../controller/controller.js';
+import { createLogger } from '../../controller/log.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startController(overrides: Partial<ControllerOptions> = {}): Promise<{ controller: Controller; port: number }> {
+  const port = overrides.port ?? (await freePort());
+  const logger = createLogger({ level: process.env.OFGUARD_TEST_LOG ?? 'warn', pretty: false });
+  const controller = new Controller({ ...defaultControllerOptions, logger, ...overrides, port, host: '127.0.0.1' });
+  await controller.start();
+  return { controller, port };
+}
+
+export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000, stepMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
