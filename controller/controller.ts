@@ -123,6 +123,11 @@ export class Controller extends EventEmitter<ControllerEvents> {
       this.send(conn, basePipeline({ packetInRate: this.opts.packetInRate, missSendLen: this.opts.missSendLen }));
       await conn.barrier();
       this.send(conn, this.forwarding.switchUp(dpid, conn.ports.values()));
+      // Neighbours probed before this switch had its LLDP flow: probe again so both ends of
+      // every link learn that their port is transit.
+      for (const other of this.server.switches.values()) {
+        if (other !== conn) this.send(other, this.forwarding.probeLinks(other.dpid));
+      }
       this.poller.add(conn);
       this.log.info({ dpid }, 'pipeline installed');
       this.emit('switch_up', conn);

@@ -6,12 +6,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Mininet } from '../support/mininet.js';
 import { dumpFlows, dumpMeters, vsctl } from '../support/ovs.js';
 import { sleep, startController, waitFor } from '../support/controller.js';
 import type { Controller } from '../../controller/controller.js';
 import type { TrafficSnapshot } from '../../controller/stats/snapshot.js';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const core = suite('openflow core on Open vSwitch');
 
 async function withNetwork(topo: string, switches: number, fn: (net: Mininet, controller: Controller, port: number) => Promise<void>) {
@@ -83,7 +85,7 @@ core('TCP SYNs are counted apart from the rest of the connection', async () => {
     const snaps: TrafficSnapshot[] = [];
     controller.on('snapshot', (s) => snaps.push(s));
     await net.cmd('h2', 'ping -c 1 -W 1 10.0.0.1');
-    const server = await net.spawn('h2', '/usr/bin/python3 -m http.server 8080 --bind 10.0.0.2', 30);
+    const server = await net.spawn('h2', `${process.execPath} ${ROOT}scripts/traffic/http-server.mjs 10.0.0.2 8080 30`, 35);
     await sleep(1000);
     for (let i = 0; i < 5; i++) {
       const r = await net.cmd('h1', 'curl -s -o /dev/null -w "%{http_code}" --max-time 3 http://10.0.0.2:8080/', 5);
