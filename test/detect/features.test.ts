@@ -1,0 +1,158 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseDetectConfig, type DetectConfigInput } from '../../controller/detect/config.js';
+import { F, FeatureExtractor, type Candidate } from '../../controller/detect/features.js';
+import { formatIPv4 } from '../../controller/detect/ip.js';
+import { flow, snap } from './helpers.js';
+
+const fx = (c: DetectConfigInput = {}) => new FeatureExtractor(parseDetectConfig({ maxSources: 64, shortBuckets: 10, ...c }));
+const find = (cs: Candidate[], src: string) => cs.find((c) => c.src === src);
+
+test('rates and mean packet size; quiet sources are not candidates; first poll has no rates', () => {
+  const x = fx();
+  assert.equal(x.ingest(snap(0, [flow({ src: '1.1.1.1', dst: '10.0.0.1', packets: 50, bytes: 5000 })], undefined, 0)), []);
+  const cs = x.ingest(snap(1, [flow({ src: '1.1.1.1', dst: '10.0.0.1', packets: 50, bytes: 5000 }), flow({ src: '1.1.1.2', dst: '10.0.0.1', packets: 3 })]));
+  const c = find(cs, '1.1.1.1')!;
+  assert.is(c.features[F.packetRate], 50);
+  assert.is(c.features[F.byteRate], 5000);
+  assert.is(c.features[F.meanPacketSize], 100);
+  assert.is(c.dst, '10.0.0.1');
+  assert.is(find(cs, '1.1.1.2'), undefined);
+});
+
+test('z-score: steady baseline, then a spike stands out', () => {
+  const x = fx();
+  let last: Candidate | undefined;
+  for (let s = 1; s <= 12; s++) last = find(x.ingest(snap(s, [flow({ src: '2.2.2.2', dst: '10.0.0.1', packets: 40 + (s % 2) * 10 })])), '2.2.2.2');
+  assert.ok(Math.abs(last!.features[F.zScore]!) < 2);
+  const spike = find(x.ingest(snap(13, [flow({ src: '2.2.2.2', dst: '10.0.0.1', packets: 600 })])), '2.2.2.2')!;
+  assert.ok(spike.features[F.zScore]! > 10, `z ${spike.features[F.zScore]}`);
+});
+
+test('handshake: SYN-only flood vs a client whose server answers', () => {
+  const x = fx();
+  let flood: Candidate | undefined;
+  let client: Candidate | undefined;
+  for (let s = 1; s <= 3; s++) {
+    const cs = x.ingest(
+      snap(s, [
+        flow({ src: '3.3.3.3', dst: '10.0.0.1', dstPort: 80, packets: 200, bytes: 12000 }),
+        flow({ src: '3.3.3.3', dst: '10.0.0.1', dstPort: 80, packets: 200, kind: 'syn' }),
+        flow({ src: '4.4.4.4', dst: '10.0.0.2', dstPort: 443, packets: 200 }),
+        flow({ src: '4.4.4.4', dst: '10.0.0.2', dstPort: 443, packets: 2, kind: 'syn' }),
+        flow({ src: '10.0.0.2', dst: '4.4.4.4', dstPort: 50000, packets: 220 }),
+      ]),
+    );
+    flood = find(cs, '3.3.3.3');
+    client = find(cs, '4.4.4.4');
+  }
+  assert.is(flood!.features[F.synShare], 1);
+  assert.ok(flood!.features[F.synPerReply]! > 100);
+  assert.is(flood!.features[F.rxTxRatio], 0);
+  assert.ok(Math.abs(flood!.features[F.connRate]! - 200) < 1e-9, 'connections per second over the covered window');
+  assert.ok(Math.abs(client!.features[F.synShare]! - 0.01) < 1e-9);
+  assert.ok(client!.features[F.synPerReply]! < 0.02);
+  assert.ok(Math.abs(client!.features[F.rxTxRatio]! - 1.1) < 1e-9);
+  assert.ok(client!.features[F.packetsPerConn]! >= 100);
+});
+
+test('ICMP error rate counts types 3 and 11 only; protocol shares', () => {
+  const x = fx();
+  const cs = x.ingest(
+    snap(1, [
+      flow({ src: '5.5.5.5', dst: '10.0.0.1', proto: 1, icmpType: 3, packets: 30 }),
+      flow({ src: '5.5.5.5', dst: '10.0.0.2', proto: 1, icmpType: 11, packets: 10 }),
+      flow({ src: '5.5.5.5', dst: '10.0.0.3', proto: 1, icmpType: 8, packets: 60 }),
+    ]),
+  );
+  const c = find(cs, '5.5.5.5')!;
+  assert.is(c.features[F.icmpErrorRate], 40);
+  assert.is(c.features[F.icmpShare], 1);
+  assert.is(c.features[F.tcpShare], 0);
+});
+
+test('distinct destinations and ports (scan) and target concentration (brute force)', () => {
+  const x = fx();
+  const probes = Array.from({ length: 30 }, (_, i) => flow({ src: '6.6.6.6', dst: '10.0.0.1', dstPort: 1000 + i, packets: 1, durationSec: 0 }));
+  const sweep = Array.from({ length: 12 }, (_, i) => flow({ src: '7.7.7.7', dst: `10.0.1.${i + 1}`, dstPort: 22, packets: 1, durationSec: 0 }));
+  const brute = [
+    flow({ src: '8.8.8.8', dst: '10.0.0.9', dstPort: 22, packets: 150 }),
+    flow({ src: '8.8.8.8', dst: '10.0.0.9', dstPort: 22, packets: 12, kind: 'syn' }),
+  ];
+  const cs = x.ingest(snap(1, [...probes, ...sweep, ...brute]));
+  const scan = find(cs, '6.6.6.6')!;
+  assert.ok(Math.abs(scan.features[F.distinctPorts]! - 30) < 6, `ports ${scan.features[F.distinctPorts]}`);
+  assert.ok(scan.features[F.distinctDsts]! < 1.5);
+  assert.ok(Math.abs(scan.features[F.connRate]! - 30) < 1e-9, 'new flows count as connections');
+  const horiz = find(cs, '7.7.7.7')!;
+  assert.ok(horiz.features[F.distinctDsts]! >= 10);
+  const bf = find(cs, '8.8.8.8')!;
+  assert.is(bf.features[F.targetShare], 1);
+  assert.is(bf.dstPort, 22);
+});
+
+test('destination: unique_ips_60s, aggregate rate, entropy, many→single', () => {
+  const x = fx();
+  const flows = Array.from({ length: 32 }, (_, i) => flow({ src: `9.9.${i}.1`, dst: '10.0.0.5', packets: 50 }));
+  const cs = x.ingest(snap(1, flows));
+  const d = x.destinations.summary('10.0.0.5', snap(1, []).now)!;
+  assert.ok(Math.abs(d.uniqueIps - 32) <= 3, `unique ${d.uniqueIps}`);
+  assert.is(d.packetRate, 1600);
+  assert.ok(Math.abs(d.sourceEntropy - 5) < 1e-9, 'uniform over 32 sources = 5 bits');
+  assert.ok(d.underAttack);
+  assert.is(cs.length, 32);
+  assert.is(cs[0]!.target?.dst, '10.0.0.5');
+  // One big source and 31 tiny ones: low entropy, and each tiny one stays below the member gate.
+  const y = fx();
+  y.ingest(snap(1, [flow({ src: '9.9.9.9', dst: '10.0.0.6', packets: 5000 }), ...Array.from({ length: 31 }, (_, i) => flow({ src: `9.8.${i}.1`, dst: '10.0.0.6', packets: 1 }))]));
+  assert.ok(y.destinations.summary('10.0.0.6', snap(1, []).now)!.sourceEntropy < 0.1);
+});
+
+test('sketch promotion: light newcomers stay in the sketch, a heavy one is promoted over an idle slot', () => {
+  const x = fx({ maxSources: 2, sketch: { promoteAfterPackets: 100 } });
+  x.ingest(snap(1, [flow({ src: '1.0.0.1', packets: 30 }), flow({ src: '1.0.0.2', packets: 30 })]));
+  assert.ok(x.sources.full);
+  for (let s = 5; s < 8; s++) x.ingest(snap(s, [flow({ src: '1.0.0.3', packets: 10 }), flow({ src: '1.0.0.4', packets: 60 })]));
+  assert.is(x.sources.find('1.0.0.3'), -1, 'light source never tracked');
+  assert.ok(x.sources.find('1.0.0.4') >= 0, 'heavy source promoted after ~100 packets');
+  assert.is(x.sources.size, 2);
+  assert.ok(x.seenBefore('1.0.0.3'), 'but it was seen');
+  assert.not.ok(x.seenBefore('1.0.0.99'));
+});
+
+test('eviction keeps the table within its cap under a stream of new sources', () => {
+  const x = fx({ maxSources: 50, sketch: { promoteAfterPackets: 1 } });
+  for (let s = 1; s <= 100; s++) {
+    const flows = Array.from({ length: 20 }, (_, i) => flow({ src: formatIPv4(0x0b000000 + s * 20 + i), packets: 25 }));
+    x.ingest(snap(s * 2, flows));
+    assert.ok(x.sources.size <= 50);
+  }
+  assert.is(x.sources.size, 50);
+  assert.ok(x.sources.find(formatIPv4(0x0b000000 + 100 * 20 + 5)) >= 0, 'the newest sources are tracked');
+});
+
+test('a source seen by two switches is counted once', () => {
+  const x = fx();
+  const a = x.ingest(snap(1, [flow({ src: '1.2.3.4', packets: 100 })], '0000000000000001'));
+  const b = x.ingest(snap(1, [flow({ src: '1.2.3.4', packets: 100, dpid: '0000000000000002' })], '0000000000000002'));
+  assert.is(find(a, '1.2.3.4')!.features[F.packetRate], 100);
+  assert.is(find(b, '1.2.3.4'), undefined);
+});
+
+test('aggregate (subnet) flows become subnet candidates; TCP to port 0 is flagged', () => {
+  const x = fx();
+  const cs = x.ingest(snap(1, [flow({ src: '172.16.0.0', srcPrefix: 16, kind: 'aggregate', packets: 500 }), flow({ src: '1.1.1.9', dstPort: 0, packets: 2 })]));
+  const agg = find(cs, '172.16.0.0')!;
+  assert.is(agg.srcPrefix, 16);
+  assert.ok(find(cs, '1.1.1.9')!.portZero);
+});
+
+test('mitigation flows keep counting: a dropped source stays visible', () => {
+  const x = fx();
+  const cs = x.ingest(snap(1, [flow({ src: '1.1.1.7', kind: 'drop', table: 0, packets: 900 })]));
+  const c = find(cs, '1.1.1.7')!;
+  assert.ok(c.mitigated);
+  assert.is(c.features[F.packetRate], 900);
+});
+
+test.run();

@@ -1,0 +1,73 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SlotDistinct, SlotWindows, popcount } from '../../controller/detect/windows.js';
+
+test('sums the buckets inside the window and forgets what slid out', () => {
+  const w = new SlotWindows(2, 1, 10_000, 10); // 1 s buckets
+  for (let s = 0; s < 10; s++) w.add(0, 0, s * 1000, 1);
+  assert.is(w.sum(0, 0, 9_000), 10);
+  assert.is(w.sum(0, 0, 10_000), 9, 'bucket 0 left the window');
+  assert.is(w.sum(0, 0, 14_500), 5);
+  assert.is(w.sum(0, 0, 19_000), 0);
+  w.add(0, 0, 12_000, 7);
+  assert.is(w.sum(0, 0, 12_000), 7 + 7, 'buckets 3..9 still in, 10 and 11 zeroed');
+});
+
+test('a long gap clears the whole ring lazily', () => {
+  const w = new SlotWindows(1, 2, 5_000, 5);
+  w.add(0, 0, 0, 3);
+  w.add(0, 1, 0, 4);
+  w.add(0, 0, 100_000, 1);
+  assert.is(w.sum(0, 0, 100_000), 1);
+  assert.is(w.sum(0, 1, 100_000), 0);
+});
+
+test('slots and metrics do not bleed into each other; clear resets one slot', () => {
+  const w = new SlotWindows(3, 2, 4_000, 4);
+  w.add(1, 0, 0, 5);
+  w.add(1, 1, 0, 6);
+  w.add(2, 0, 0, 9);
+  assert.is(w.sum(0, 0, 0), 0);
+  assert.is(w.sum(1, 0, 0), 5);
+  assert.is(w.sum(1, 1, 0), 6);
+  w.clear(1);
+  assert.is(w.sum(1, 0, 0), 0);
+  assert.is(w.sum(2, 0, 0), 9);
+});
+
+test('advance + addAdvanced equals add', () => {
+  const a = new SlotWindows(1, 1, 6_000, 3);
+  const b = new SlotWindows(1, 1, 6_000, 3);
+  for (const [t, v] of [[0, 1], [1_000, 2], [5_000, 4], [9_000, 8]] as const) {
+    a.add(0, 0, t, v);
+    const e = b.epochOf(t);
+    b.advance(0, e);
+    b.addAdvanced(0, 0, e % 3, v);
+    assert.is(b.sum(0, 0, t), a.sum(0, 0, t));
+  }
+});
+
+test('rejects an empty window', () => {
+  assert.throws(() => new SlotWindows(1, 1, 0, 1));
+  assert.throws(() => new SlotWindows(1, 1, 1000, 0));
+});
+
+test('distinct counter: exact-ish for small sets, forgets after a full window', () => {
+  const d = new SlotDistinct(2, 10_000);
+  for (let i = 0; i < 5; i++) d.add(0, i * 0x9e3779b1, 1_000);
+  const est = d.estimate(0, 1_000);
+  assert.ok(est >= 4.5 && est <= 6, `estimate ${est}`);
+  assert.is(d.estimate(1, 1_000), 0);
+  assert.ok(d.estimate(0, 7_000) > 4, 'previous half still counts');
+  assert.is(d.estimate(0, 12_000), 0);
+  for (let i = 0; i < 1000; i++) d.add(1, i, 1_000);
+  assert.ok(d.estimate(1, 1_000) > 200, 'saturates high, not low');
+});
+
+test('popcount', () => {
+  assert.is(popcount(0), 0);
+  assert.is(popcount(0xffffffff), 32);
+  assert.is(popcount(0b1011), 3);
+});
+
+test.run();

@@ -1,0 +1,109 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ForwardingApp, accountingKey, defaultForwardingOptions } from '../../controller/forwarding/app.js';
+import { buildLldp, parsePacket } from '../../controller/forwarding/packet.js';
+import type { FlowModMessage, OfpMessage, PacketInMessage } from '../../controller/openflow/index.js';
+import { OFP_VERSION } from '../../controller/openflow/constants.js';
+import { cookieFor, FlowPurpose, purposeOf, TABLE } from '../../flows/layout.js';
+import { portDesc } from '../support/fake-switch.js';
+
+const DPID = '0000000000000001';
+
+function ipv4Frame(src: string, dst: string, proto: number, sport = 40000, dport = 80, srcMac = '00:00:00:00:00:01'): Buffer {
+  const mac = (m: string) => Buffer.from(m.split(':').map((h) => parseInt(h, 16)));
+  const ip = Buffer.alloc(20);
+  ip[0] = 0x45; ip[8] = 64; ip[9] = proto;
+  Buffer.from(src.split('.').map(Number)).copy(ip, 12);
+  Buffer.from(dst.split('.').map(Number)).copy(ip, 16);
+  const l4 = Buffer.alloc(20);
+  l4.writeUInt16BE(sport, 0);
+  l4.writeUInt16BE(dport, 2);
+  l4[13] = 0x02;
+  return Buffer.concat([mac('00:00:00:00:00:02'), mac(srcMac), Buffer.from([0x08, 0x00]), ip, l4]);
+}
+
+function packetIn(data: Buffer, inPort: number): PacketInMessage {
+  return { version: OFP_VERSION, type: 'packet_in', xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 0, tableId: 1, cookie: 0n, match: { inPort }, data };
+}
+
+const flowMods = (msgs: OfpMessage[]) => msgs.filter((m): m is FlowModMessage => m.type === 'flow_mod');
+const byPurpose = (msgs: OfpMessage[], p: FlowPurpose) => flowMods(msgs).filter((m) => purposeOf(m.cookie) === p);
+
+test('switchUp probes every physical port with LLDP', () => {
+  const app = new ForwardingApp();
+  const out = app.switchUp(DPID, [portDesc(1), portDesc(2), { ...portDesc(0xfffffffe), portNo: 0xfffffffe }]);
+  assert.is(out.length, 2);
+  assert.ok(out.every((m) => m.type === 'packet_out'));
+});
+
+test('a new TCP conversation: MAC learned, accounting flow and SYN counter at the ingress', () => {
+  const app = new ForwardingApp();
+  app.switchUp(DPID, [portDesc(1), portDesc(2)]);
+  const out = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.1', '10.0.0.2', 6, 40000, 80), 1), 0);
+  const learned = byPurpose(out, FlowPurpose.forwarding);
+  assert.is(learned.length, 1);
+  assert.equal(learned[0].match, { ethDst: '00:00:00:00:00:01' });
+  const acct = byPurpose(out, FlowPurpose.accounting);
+  assert.is(acct.length, 1);
+  assert.equal(acct[0].match, { ethType: 0x0800, ipProto: 6, ipv4Src: '10.0.0.1', ipv4Dst: '10.0.0.2', tcpDst: 80 });
+  assert.is(acct[0].tableId, TABLE.accounting);
+  assert.is(acct[0].idleTimeout, defaultForwardingOptions.accountingIdleTimeout);
+  const syn = byPurpose(out, FlowPurpose.syn);
+  assert.is(syn.length, 1);
+  assert.is(syn[0].match.tcpFlags, 0x002);
+  assert.is(syn[0].match.tcpFlagsMask, 0x012);
+});
+
+test('replies are keyed by the service port; repeated packet-ins within the hold are swallowed', () => {
+  const app = new ForwardingApp();
+  app.switchUp(DPID, [portDesc(1), portDesc(2)]);
+  const reply = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40000, '00:00:00:00:00:02'), 2), 0);
+  assert.equal(byPurpose(reply, FlowPurpose.accounting)[0].match, { ethType: 0x0800, ipProto: 6, ipv4Src: '10.0.0.2', ipv4Dst: '10.0.0.1', tcpSrc: 80 });
+  assert.is(byPurpose(reply, FlowPurpose.syn).length, 0, 'no SYN counter on the server side');
+  const again = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40001, '00:00:00:00:00:02'), 2), 500);
+  assert.is(flowMods(again).length, 0, 'same conversation within the hold: nothing');
+  const later = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40001, '00:00:00:00:00:02'), 2), 5000);
+  assert.is(byPurpose(later, FlowPurpose.accounting).length, 1, 'after the hold the flow is installed again');
+});
+
+test('LLDP marks a transit port: its traffic is no longer accounted here', () => {
+  const app = new ForwardingApp();
+  app.switchUp(DPID, [portDesc(1), portDesc(2)]);
+  app.switchUp('0000000000000002', [portDesc(1), portDesc(2)]);
+  const out = app.packetIn(DPID, packetIn(buildLldp('0000000000000002', 2, '02:00:00:00:00:02'), 2), 0);
+  const transit = byPurpose(out, FlowPurpose.transit);
+  assert.is(transit.length, 1);
+  assert.equal(transit[0].match, { inPort: 2 });
+  const fromTransit = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.9', '10.0.0.1', 17, 5000, 53), 2), 0);
+  assert.is(byPurpose(fromTransit, FlowPurpose.accounting).length, 0);
+  assert.is(byPurpose(fromTransit, FlowPurpose.forwarding).length, 1, 'still learned for forwarding');
+});
+
+test('random-source flood: per-source flows capped, then /24 aggregates, then nothing', () => {
+  const app = new ForwardingApp({ ...defaultForwardingOptions, maxAccountingFlows: 50, maxAggregateFlows: 3 });
+  app.switchUp(DPID, [portDesc(1), portDesc(2)]);
+  let acct = 0, agg = 0;
+  for (let i = 0; i < 2000; i++) {
+    const src = `172.${16 + (i % 5)}.${(i >> 8) & 255}.${i & 255}`;
+    const out = app.packetIn(DPID, packetIn(ipv4Frame(src, '10.0.0.2', 17, 1000 + i, 53), 1), i);
+    acct += byPurpose(out, FlowPurpose.accounting).length;
+    agg += byPurpose(out, FlowPurpose.aggregate).length;
+  }
+  assert.is(acct, 50);
+  assert.is(agg, 3);
+  assert.ok(app.counters.capped > 1000);
+  const aggFlow = byPurpose(app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.3', '10.0.0.2', 17), 1), 0), FlowPurpose.aggregate);
+  assert.is(aggFlow.length, 0, 'aggregate cap holds');
+  // a removed accounting flow frees a per-source slot
+  app.flowRemoved(DPID, cookieFor(FlowPurpose.accounting));
+  const freed = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.5', '10.0.0.2', 17), 1), 10_000);
+  assert.is(byPurpose(freed, FlowPurpose.accounting).length, 1);
+});
+
+test('accounting keys: UDP/ICMP/IPv6', () => {
+  assert.equal(accountingKey(parsePacket(ipv4Frame('10.0.0.1', '10.0.0.2', 1))!), { src: '10.0.0.1', dst: '10.0.0.2', proto: 1, v6: false });
+  const udp = accountingKey(parsePacket(ipv4Frame('10.0.0.1', '10.0.0.2', 17, 5353, 53))!);
+  assert.equal(udp, { src: '10.0.0.1', dst: '10.0.0.2', proto: 17, port: 53, v6: false });
+});
+
+test.run();
