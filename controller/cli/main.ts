@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { formatOfpPrint } from '../openflow/index.js';
+import { formatOfpPrint, ofpPrint } from '../openflow/index.js';
 import { startCommand } from './start.js';
 
 const program = new Command();
@@ -27,7 +27,8 @@ program
   .command('ofp-print')
   .description('decode a binary OpenFlow message file (or a pcap of port 6653/6633) and print it as JSON')
   .argument('<file>', 'file with one or more OpenFlow messages, or a pcap')
-  .action((file: string) => {
+  .option('--json', 'one JSON array of every message (for jq and scripts)')
+  .action((file: string, opts: { json?: boolean }) => {
     let bytes: Buffer;
     try {
       bytes = readFileSync(file);
@@ -35,7 +36,8 @@ program
       fail(`cannot read ${file}: ${(err as Error).message}`);
     }
     try {
-      process.stdout.write(formatOfpPrint(bytes) + '\n');
+      const text = opts.json ? JSON.stringify(ofpPrint(bytes), null, 2) : formatOfpPrint(bytes);
+      process.stdout.write(text + '\n');
     } catch (err) {
       fail(`${file}: ${(err as Error).message}`);
     }
