@@ -5,7 +5,7 @@
  * nothing else hard-codes a table number or a priority.
  *
  *   table 0  guard        LLDP → controller; whitelist allow > full drop > selective drop >
- *                         meter → goto 1; default goto 1
+ *                         meter → goto 1 > monitor → goto 1; default goto 1
  *   table 1  accounting   per-source flows (src, dst, proto[, dst port]) with idle timeouts,
  *                         SYN counters beside TCP ones, coarse /24 flows past the cap, transit
  *                         ports skip accounting; table-miss → controller (metered) + goto 2
@@ -21,7 +21,10 @@ export const PRIORITY = {
     drop: 50000,
     /** + the number of match fields, so a narrower selective drop wins over a wider one */
     selectiveDrop: 40000,
+    /** + prefix length (and +200 for per-source meters over victim throttles): the most specific meter wins */
     meter: 30000,
+    /** flagged source: its own flow (own counters) on to accounting; + prefix length */
+    monitor: 20000,
     default: 0,
   },
   accounting: {

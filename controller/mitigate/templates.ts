@@ -1,0 +1,260 @@
+/**
+ * Mitigation templates: a Decision → the one guard-table flow (and the meter) that carries
+ * it out in a switch. Pure; the plan decides which of these a switch still needs.
+ *
+ *   monitor          src → goto accounting, own cookie: the flow's counters show everything
+ *                    the flagged source sends, with no effect on its traffic
+ *   rate-limit       src → meter (per source) → goto accounting
+ *   throttle-victim  dst → meter (per victim, many→single) → goto accounting
+ *   selective-drop   src + proto [+ dst port] [+ dst] [+ in_port] → no instructions (drop)
+ *   drop             src or src/prefix [+ in_port] → drop
+ *   whitelist        src CIDR → goto accounting, above every drop
+ *
+ * A decision scoped to one switch (target.dpid) also matches target.inPort there, so a
+ * spoofed trusted address is blocked only where the forged traffic enters.
+ */
+import ipaddr from 'ipaddr.js';
+import { applyMeter, flowMod, gotoTable, meterMod } from '../openflow/index.js';
+import type { FlowModMessage, Instruction, Match, MeterBand, MeterModMessage } from '../openflow/index.js';
+import { FlowModFlags, MeterFlags, MeterModCommand } from '../openflow/constants.js';
+import { cookieFor, FlowPurpose, PRIORITY, purposeOf, TABLE, TIMEOUTS } from '../../flows/layout.js';
+import type { Decision, MitigationAction } from '../policy/decision.js';
+import { MitigateError } from './errors.js';
+
+/** What a guard flow does to the packets it matches. */
+export type GuardEffect = 'allow' | 'monitor' | 'meter' | 'drop';
+
+export interface GuardFlow {
+  cookie: bigint;
+  priority: number;
+  match: Match;
+  effect: GuardEffect;
+  /** Seconds; 0 = permanent (whitelist flows only). */
+  hardTimeout: number;
+}
+
+export interface MeterSpec {
+  flags: number;
+  bands: MeterBand[];
+}
+
+export interface DecisionTemplate {
+  decisionId: number;
+  flow: GuardFlow;
+  /** Present for meter effects: the meter the flow points at (its id is chosen per switch). */
+  meter?: MeterSpec;
+}
+
+/** OpenFlow's hard_timeout is 16 bits: longer decisions are renewed before the switch drops them. */
+export const MAX_HARD_TIMEOUT = 0xffff;
+
+const ETH_IPV4 = 0x0800;
+const ETH_IPV6 = 0x86dd;
+const IP_TCP = 6;
+const IP_UDP = 17;
+const IP_SCTP = 132;
+
+const PURPOSE: Record<MitigationAction, FlowPurpose> = {
+  monitor: FlowPurpose.monitor,
+  'rate-limit': FlowPurpose.rateLimit,
+  'throttle-victim': FlowPurpose.throttleVictim,
+  'selective-drop': FlowPurpose.selectiveDrop,
+  drop: FlowPurpose.drop,
+};
+
+const MITIGATION_PURPOSES: ReadonlySet<number> = new Set([
+  FlowPurpose.whitelist, FlowPurpose.monitor, FlowPurpose.rateLimit, FlowPurpose.throttleVictim,
+  FlowPurpose.selectiveDrop, FlowPurpose.drop,
+]);
+
+/** Is this one of the guard-table flows the enforcer owns (not the pipeline's LLDP/default)? */
+export function isMitigationCookie(cookie: bigint): boolean {
+  const purpose = purposeOf(cookie);
+  return purpose !== undefined && MITIGATION_PURPOSES.has(purpose);
+}
+
+/** When the switch should let go of a decision's flow: its expiry plus the grace (ms). */
+export function switchExpiryMs(decision: Pick<Decision, 'expiresAt'>): number {
+  return decision.expiresAt + TIMEOUTS.mitigationGrace * 1000;
+}
+
+/**
+ * Seconds from `installAt` until the decision expires, plus the grace, within 1..65535.
+ * Never 0: a hard timeout of 0 would make the flow permanent.
+ */
+export function hardTimeoutFor(decision: Pick<Decision, 'expiresAt' | 'createdAt' | 'updatedAt'>,
+  installAt: number = decision.updatedAt ?? decision.createdAt): number {
+  const seconds = Math.ceil((switchExpiryMs(decision) - installAt) / 1000);
+  return Math.min(MAX_HARD_TIMEOUT, Math.max(1, seconds));
+}
+
+interface Prefix {
+  family: 'ipv4' | 'ipv6';
+  /** Network address, host bits cleared, in the codec's spelling. */
+  address: string;
+  bits: number;
+  full: number;
+}
+
+function prefixOf(text: string, bits: number | undefined, what: string): Prefix {
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  let mapped = false;
+  try {
+    const parsed = ipaddr.parse(text);
+    mapped = parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress();
+    addr = ipaddr.process(text);
+  } catch {
+    throw new MitigateError('MITIGATE_BAD_TARGET', `${what} is not an IPv4 or IPv6 address: ${JSON.stringify(text)}`);
+  }
+  const family = addr.kind();
+  const full = family === 'ipv4' ? 32 : 128;
+  // An IPv4-mapped prefix (::ffff:a.b.c.d/120) is the IPv4 network it maps (/24).
+  const length = bits === undefined ? full : mapped ? bits - 96 : bits;
+  // A /0 would match every packet of the family: no decision means that, so refuse it.
+  if (!Number.isInteger(length) || length < 1 || length > full) {
+    throw new MitigateError('MITIGATE_BAD_TARGET', `bad prefix length ${String(bits)} for ${what} ${text}`);
+  }
+  const network = length === full ? addr
+    : family === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${length}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${length}`);
+  return { family, address: network.toString(), bits: length, full };
+}
+
+function maskText(p: Prefix): string {
+  return p.family === 'ipv4'
+    ? ipaddr.IPv4.subnetMaskFromPrefixLength(p.bits).toString()
+    : ipaddr.IPv6.subnetMaskFromPrefixLength(p.bits).toString();
+}
+
+interface MatchParts {
+  inPort?: number;
+  src?: Prefix;
+  dst?: Prefix;
+  proto?: number;
+  dstPort?: number;
+}
+
+/** Builds the OXM match in wire order (prerequisites first), which is also key order. */
+function buildMatch(parts: MatchParts): Match {
+  const family = parts.src?.family ?? parts.dst?.family;
+  if (parts.src && parts.dst && parts.src.family !== parts.dst.family) {
+    throw new MitigateError('MITIGATE_BAD_TARGET', `source ${parts.src.address} and destination ${parts.dst.address} are different IP versions`);
+  }
+  const m: Match = {};
+  if (parts.inPort !== undefined) m.inPort = parts.inPort;
+  m.ethType = family === 'ipv6' ? ETH_IPV6 : ETH_IPV4;
+  if (parts.proto !== undefined) m.ipProto = parts.proto;
+  const v6 = family === 'ipv6';
+  if (parts.src) {
+    if (v6) m.ipv6Src = parts.src.address; else m.ipv4Src = parts.src.address;
+    if (parts.src.bits < parts.src.full) {
+      if (v6) m.ipv6SrcMask = maskText(parts.src); else m.ipv4SrcMask = maskText(parts.src);
+    }
+  }
+  if (parts.dst) {
+    if (v6) m.ipv6Dst = parts.dst.address; else m.ipv4Dst = parts.dst.address;
+    if (parts.dst.bits < parts.dst.full) {
+      if (v6) m.ipv6DstMask = maskText(parts.dst); else m.ipv4DstMask = maskText(parts.dst);
+    }
+  }
+  if (parts.dstPort !== undefined) {
+    if (parts.proto === IP_TCP) m.tcpDst = parts.dstPort;
+    else if (parts.proto === IP_UDP) m.udpDst = parts.dstPort;
+    else if (parts.proto === IP_SCTP) m.sctpDst = parts.dstPort;
+  }
+  return m;
+}
+
+/** Protocols whose port OpenFlow can match; for others (ICMP...) a selective drop covers the protocol. */
+function hasPorts(proto: number | undefined): boolean {
+  return proto === IP_TCP || proto === IP_UDP || proto === IP_SCTP;
+}
+
+function meterSpecFor(decision: Decision): MeterSpec {
+  const rate = decision.rate;
+  if (!rate || !(rate.rate > 0)) {
+    throw new MitigateError('MITIGATE_BAD_DECISION', `decision ${decision.id} (${decision.action}) has no meter rate`);
+  }
+  const burst = rate.burst !== undefined && rate.burst > 0 ? Math.round(rate.burst) : 0;
+  const flags = (rate.unit === 'kbps' ? MeterFlags.KBPS : MeterFlags.PKTPS) | MeterFlags.STATS | (burst ? MeterFlags.BURST : 0);
+  return { flags, bands: [{ type: 'drop', rate: Math.max(1, Math.round(rate.rate)), burstSize: burst }] };
+}
+
+/** The guard flow (and meter) for one decision. `installAt` starts the hard timeout. */
+export function templateFor(decision: Decision, installAt: number = decision.updatedAt ?? decision.createdAt): DecisionTemplate {
+  const t = decision.target;
+  const src = prefixOf(t.src, t.srcPrefix, 'source');
+  // in_port means something only on the one switch the decision is scoped to.
+  const inPort = t.dpid !== undefined ? t.inPort : undefined;
+  const cookie = cookieFor(PURPOSE[decision.action], decision.id);
+  const hardTimeout = hardTimeoutFor(decision, installAt);
+  const flow = (priority: number, match: Match, effect: GuardEffect): GuardFlow => ({ cookie, priority, match, effect, hardTimeout });
+  const G = PRIORITY.guard;
+
+  switch (decision.action) {
+    case 'monitor':
+      return { decisionId: decision.id, flow: flow(G.monitor + src.bits, buildMatch({ inPort, src }), 'monitor') };
+    case 'rate-limit':
+      return {
+        decisionId: decision.id,
+        flow: flow(G.meter + 200 + src.bits, buildMatch({ inPort, src }), 'meter'),
+        meter: meterSpecFor(decision),
+      };
+    case 'throttle-victim': {
+      if (!t.dst) throw new MitigateError('MITIGATE_BAD_DECISION', `decision ${decision.id} throttles a victim but names none`);
+      const dst = prefixOf(t.dst, undefined, 'victim');
+      return { decisionId: decision.id, flow: flow(G.meter + dst.bits, buildMatch({ inPort, dst }), 'meter'), meter: meterSpecFor(decision) };
+    }
+    case 'selective-drop': {
+      const dst = t.dst !== undefined ? prefixOf(t.dst, undefined, 'destination') : undefined;
+      const dstPort = hasPorts(t.proto) ? t.dstPort : undefined;
+      const parts: MatchParts = { inPort, src, dst, proto: t.proto, dstPort };
+      // One point per field the drop narrows on: the narrower drop wins where two overlap.
+      const fields = 1 + Number(dst !== undefined) + Number(t.proto !== undefined) + Number(dstPort !== undefined) + Number(inPort !== undefined);
+      return { decisionId: decision.id, flow: flow(G.selectiveDrop + fields, buildMatch(parts), 'drop') };
+    }
+    case 'drop':
+      return { decisionId: decision.id, flow: flow(G.drop, buildMatch({ inPort, src }), 'drop') };
+  }
+}
+
+/** Allow flows for whitelisted networks: above every drop, permanent, no flow-removed. */
+export function whitelistFlows(cidrs: readonly string[]): GuardFlow[] {
+  const cookie = cookieFor(FlowPurpose.whitelist);
+  return cidrs.map((text) => {
+    const slash = text.indexOf('/');
+    const src = slash < 0 ? prefixOf(text, undefined, 'whitelist entry') : prefixOf(text.slice(0, slash), Number(text.slice(slash + 1)), 'whitelist entry');
+    return { cookie, priority: PRIORITY.guard.whitelist, match: buildMatch({ src }), effect: 'allow' as const, hardTimeout: 0 };
+  });
+}
+
+/** Instructions for an effect: a drop has none (OpenFlow drops a packet with no actions). */
+export function guardInstructions(effect: GuardEffect, meterId?: number): Instruction[] {
+  switch (effect) {
+    case 'drop':
+      return [];
+    case 'meter':
+      if (meterId === undefined) throw new MitigateError('MITIGATE_BAD_DECISION', 'a metered flow needs a meter id');
+      return [applyMeter(meterId), gotoTable(TABLE.accounting)];
+    case 'allow':
+    case 'monitor':
+      return [gotoTable(TABLE.accounting)];
+  }
+}
+
+/** The ADD flow-mod for a guard flow. Mitigation flows ask for flow-removed (final counters). */
+export function guardFlowMod(flow: GuardFlow, meterId?: number): FlowModMessage {
+  return flowMod({
+    tableId: TABLE.guard,
+    cookie: flow.cookie,
+    priority: flow.priority,
+    hardTimeout: flow.hardTimeout,
+    flags: flow.effect === 'allow' ? 0 : FlowModFlags.SEND_FLOW_REM,
+    match: flow.match,
+    instructions: guardInstructions(flow.effect, meterId),
+  });
+}
+
+export function meterModFor(spec: MeterSpec, meterId: number, command: number = MeterModCommand.ADD): MeterModMessage {
+  return meterMod({ command, meterId, flags: spec.flags, bands: spec.bands });
+}

@@ -1,0 +1,24 @@
+/** Decisions for the enforcer tests: only what a test states differs from a plain drop. */
+import type { Decision, DecisionTarget } from '../../controller/policy/decision.js';
+
+export const T0 = 1_700_000_000_000;
+export const MINUTE = 60_000;
+
+export function decision(id: number, fields: Partial<Omit<Decision, 'target'>> & { target?: Partial<DecisionTarget> } = {}): Decision {
+  const { target, ...rest } = fields;
+  return {
+    id,
+    target: { src: '203.0.113.7', ...target },
+    action: 'drop',
+    threatLevel: 'high',
+    score: 80,
+    trust: 0.3,
+    signals: [],
+    reason: 'test',
+    origin: 'auto',
+    offence: 1,
+    createdAt: T0,
+    expiresAt: T0 + 10 * MINUTE,
+    ...rest,
+  };
+}
