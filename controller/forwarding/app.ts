@@ -38,6 +38,8 @@ export const defaultForwardingOptions: ForwardingOptions = {
 const MAX_PHYSICAL_PORT = 0xffffff00;
 /** Linux picks ephemeral ports from 32768 up; a port below that on one side names the service. */
 const EPHEMERAL_FLOOR = 32768;
+/** Ports below this are assigned services (IANA "system ports"). */
+const WELL_KNOWN_LIMIT = 1024;
 
 interface SwitchState {
   ports: Map<number, PortDescription>;
@@ -227,12 +229,17 @@ export function accountingKey(pkt: PacketSummary): AccountingKey {
   const key: AccountingKey = { src: pkt.ipSrc!, dst: pkt.ipDst!, proto: pkt.ipProto!, v6: pkt.ethType === ETH_TYPE.ipv6 };
   if (pkt.dstPort !== undefined && pkt.srcPort !== undefined) {
     // Key by the service port so one client's many connections share one flow, and a
-    // server's replies to them too.
-    if (pkt.dstPort >= EPHEMERAL_FLOOR && pkt.srcPort < EPHEMERAL_FLOOR) {
-      key.port = pkt.srcPort;
+    // server's replies to them too: a well-known port (< 1024) names the service; else a
+    // port below the ephemeral range facing one inside it does. Otherwise the destination.
+    const { srcPort, dstPort } = pkt;
+    const replyFromService = srcPort < WELL_KNOWN_LIMIT
+      ? dstPort >= WELL_KNOWN_LIMIT
+      : dstPort >= EPHEMERAL_FLOOR && srcPort < EPHEMERAL_FLOOR;
+    if (replyFromService) {
+      key.port = srcPort;
       key.portIsSource = true;
     } else {
-      key.port = pkt.dstPort;
+      key.port = dstPort;
     }
   }
   return key;

@@ -100,6 +100,20 @@ test('random-source flood: per-source flows capped, then /24 aggregates, then no
   assert.is(byPurpose(freed, FlowPurpose.accounting).length, 1);
 });
 
+test('the service port names the flow on both sides, whatever the client port', () => {
+  const key = (sport: number, dport: number) => {
+    const k = accountingKey(parsePacket(ipv4Frame('10.0.0.1', '10.0.0.2', 6, sport, dport))!);
+    return `${k.portIsSource ? 'src' : 'dst'}:${k.port}`;
+  };
+  assert.is(key(2345, 80), 'dst:80', 'client with a low source port (hping3) to a web server');
+  assert.is(key(80, 2345), 'src:80', 'the web server answering it');
+  assert.is(key(40000, 8080), 'dst:8080');
+  assert.is(key(8080, 40000), 'src:8080');
+  assert.is(key(40000, 22), 'dst:22');
+  assert.is(key(50000, 5000), 'dst:5000', 'a scan from an ephemeral port keeps each probed port');
+  assert.is(key(53, 53), 'dst:53');
+});
+
 test('accounting keys: UDP/ICMP/IPv6', () => {
   assert.equal(accountingKey(parsePacket(ipv4Frame('10.0.0.1', '10.0.0.2', 1))!), { src: '10.0.0.1', dst: '10.0.0.2', proto: 1, v6: false });
   const udp = accountingKey(parsePacket(ipv4Frame('10.0.0.1', '10.0.0.2', 17, 5353, 53))!);
