@@ -1,6 +1,6 @@
-/** `ofguard start`: run the controller until SIGINT/SIGTERM. */
-import { mkdirSync } from 'node:fs';
-import { Controller, defaultControllerOptions } from '../controller.js';
+/** `ofguard start`: run the controller with the adaptive core until SIGINT/SIGTERM. */
+import { Guard } from '../guard.js';
+import { systemClock } from '../clock.js';
 import { createLogger } from '../log.js';
 
 export interface StartOptions {
@@ -13,19 +13,26 @@ export interface StartOptions {
 
 export async function startCommand(opts: StartOptions): Promise<void> {
   const logger = createLogger({ level: opts.logLevel });
-  mkdirSync(opts.data, { recursive: true });
-  const controller = new Controller({
-    ...defaultControllerOptions, port: opts.port, host: opts.listen, pollIntervalMs: opts.pollInterval, logger,
-  });
+  let guard: Guard;
   try {
-    await controller.start();
+    guard = new Guard({
+      controller: { port: opts.port, host: opts.listen, pollIntervalMs: opts.pollInterval },
+      dataDir: opts.data, clock: systemClock, logger,
+    });
   } catch (err) {
-    logger.error({ err: (err as Error).message, port: opts.port }, 'cannot listen for switches');
+    // A corrupt or unwritable database, a bad whitelist entry: say which and stop.
+    logger.fatal({ err: (err as Error).message }, 'cannot start');
+    process.exit(1);
+  }
+  try {
+    await guard.start();
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message, port: opts.port }, 'cannot listen for switches');
     process.exit(1);
   }
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'stopping');
-    await controller.stop();
+    await guard.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -8,15 +8,17 @@ import { HELD_OUT_SEEDS, TRAIN_SEEDS, evaluate, samplesFromSeeds } from '../../c
 const heldOut = samplesFromSeeds(HELD_OUT_SEEDS.slice(0, 2));
 
 test('shipped model: held-out synthetic accuracy above the bar', () => {
-  // Bar: 93 % overall, ≥ 90 % recall on every attack class, ≥ 80 % on benign. Measured
-  // 97.6 % / 100 % / 86 % on all eight held-out seeds; the benign misses are one-way UDP
-  // media uploads, which per-flow counters cannot tell from a low-rate UDP flood (severity
-  // stays low there: single→single). A broken feature or label mix-up drops far below.
+  // Bar: 97 % overall, ≥ 95 % recall on every attack class, ≥ 93 % on benign. Measured on
+  // all eight held-out seeds: 99.5 % overall, ≥ 99.9 % per attack class, 97.4 % benign;
+  // the benign misses are one-way UDP media uploads, which per-flow counters cannot tell
+  // from a low-rate UDP flood (severity stays low there: single→single). The margin
+  // absorbs retraining noise; a broken feature or a label mix-up falls far below it (the
+  // earlier linear model, for one, scored 86 % on benign).
   const e = evaluate(loadBundledModel(), heldOut);
-  assert.ok(e.accuracy >= 0.93, `accuracy ${e.accuracy}`);
+  assert.ok(e.accuracy >= 0.97, `accuracy ${e.accuracy}`);
   for (const t of ATTACK_TYPES) {
-    if (t === 'benign') assert.ok(e.perClassRecall[t] >= 0.8, `benign recall ${e.perClassRecall[t]}`);
-    else assert.ok(e.perClassRecall[t] >= 0.9, `${t} recall ${e.perClassRecall[t]}`);
+    if (t === 'benign') assert.ok(e.perClassRecall[t] >= 0.93, `benign recall ${e.perClassRecall[t]}`);
+    else assert.ok(e.perClassRecall[t] >= 0.95, `${t} recall ${e.perClassRecall[t]}`);
   }
   assert.ok(!TRAIN_SEEDS.some((s) => HELD_OUT_SEEDS.includes(s)));
 });

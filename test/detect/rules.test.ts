@@ -1,9 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NetsetWatcher, loadNetset, type NetsetLoad } from '../../controller/detect/netset-watch.js';
 import { PrefixMatcher, RulesError, parseCidr, parseNetset, protocolAnomalies } from '../../controller/detect/rules.js';
 
 const FIREHOL = `#
@@ -62,31 +58,6 @@ test('bad CIDR throws a coded error', () => {
   } catch (e) {
     assert.instance(e, RulesError);
     assert.is((e as RulesError).code, 'DETECT_BAD_CIDR');
-  }
-});
-
-test('netset file: load, and reload only when it changes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ofguard-netset-'));
-  const path = join(dir, 'level1.netset');
-  try {
-    writeFileSync(path, '203.0.113.0/24\n');
-    const loads: NetsetLoad[] = [];
-    const w = new NetsetWatcher('firehol', path, (l) => loads.push(l));
-    assert.ok(w.check());
-    assert.not.ok(w.check(), 'unchanged file is not reloaded');
-    assert.ok(loads[0]!.matcher.has('203.0.113.9'));
-    writeFileSync(path, '# replaced\n198.51.100.0/24\n198.51.101.0/24\n');
-    assert.ok(w.check());
-    assert.is(loads.length, 2);
-    assert.not.ok(loads[1]!.matcher.has('203.0.113.9'));
-    assert.ok(loads[1]!.matcher.has('198.51.101.200'));
-    const errors: RulesError[] = [];
-    const missing = new NetsetWatcher('x', join(dir, 'missing'), () => {}, (e) => errors.push(e));
-    assert.not.ok(missing.check());
-    assert.is(errors[0]!.code, 'DETECT_NETSET_READ');
-    assert.throws(() => loadNetset('x', join(dir, 'missing')), /cannot read/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -53,15 +53,16 @@ test('rejects an empty window', () => {
 });
 
 test('distinct counter: exact-ish for small sets, forgets after a full window', () => {
-  const d = new SlotDistinct(2, 10_000);
-  for (let i = 0; i < 5; i++) d.add(0, i * 0x9e3779b1, 1_000);
-  const est = d.estimate(0, 1_000);
+  const d = new SlotDistinct(2, 10_000, 2);
+  for (let i = 0; i < 5; i++) d.add(0, 0, i * 0x9e3779b1, 1_000);
+  const est = d.estimate(0, 0, 1_000);
   assert.ok(est >= 4.5 && est <= 6, `estimate ${est}`);
-  assert.is(d.estimate(1, 1_000), 0);
-  assert.ok(d.estimate(0, 7_000) > 4, 'previous half still counts');
-  assert.is(d.estimate(0, 12_000), 0);
-  for (let i = 0; i < 1000; i++) d.add(1, i, 1_000);
-  assert.ok(d.estimate(1, 1_000) > 200, 'saturates high, not low');
+  assert.is(d.estimate(0, 1, 1_000), 0, 'counters of one slot are separate');
+  assert.is(d.estimate(1, 0, 1_000), 0);
+  assert.ok(d.estimate(0, 0, 7_000) > 4, 'previous half still counts');
+  assert.is(d.estimate(0, 0, 12_000), 0);
+  for (let i = 0; i < 1000; i++) d.add(1, 1, i, 1_000);
+  assert.ok(d.estimate(1, 1, 1_000) > 200, 'saturates high, not low');
 });
 
 test('popcount', () => {

@@ -2,6 +2,11 @@
 import { createServer } from 'node:net';
 import { Controller, defaultControllerOptions, type ControllerOptions } from '../../controller/controller.js';
 import { createLogger } from '../../controller/log.js';
+import { Guard, type GuardOptions } from '../../controller/guard.js';
+import { systemClock } from '../../controller/clock.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -34,3 +39,13 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the whole of ofguard (controller + adaptive core + enforcer) on a free port with a fresh data folder. */
+export async function startGuard(overrides: Partial<GuardOptions> = {}): Promise<{ guard: Guard; port: number; dataDir: string }> {
+  const port = overrides.controller?.port ?? (await freePort());
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'ofguard-data-'));
+  const logger = createLogger({ level: process.env.OFGUARD_TEST_LOG ?? 'warn', pretty: false });
+  const guard = new Guard({ clock: systemClock, logger, ...overrides, dataDir, controller: { ...(overrides.controller ?? {}), port, host: '127.0.0.1' } });
+  await guard.start();
+  return { guard, port, dataDir };
+}

@@ -1,0 +1,213 @@
+/**
+ * DetectionEngine: snapshots in, Detections out. Composes the feature extractor (windows,
+ * baselines, sketches), the rules (whitelist, blocklists, protocol anomalies), the
+ * classifier (what is happening), the patterns (how fast to respond) and the source
+ * histories. Pure: time is the snapshot's `now`; intel lookups are fire-and-forget and
+ * only their cached answers are read here.
+ */
+import type { TrafficSnapshot } from '../stats/snapshot.js';
+import { Classifier, loadBundledModel } from './classifier.js';
+import { parseDetectConfig, type DetectConfig, type DetectConfigInput } from './config.js';
+import type { DestinationSummary } from './destinations.js';
+import type { AttackType, Detection, IntelInfo, Signal } from './detection.js';
+import { F, FEATURE_NAMES, FeatureExtractor, type Candidate } from './features.js';
+import { HistoryBook } from './history.js';
+import { subnetOf } from './ip.js';
+import { SIGNAL_POINTS, assess, promote } from './patterns.js';
+import { PrefixMatcher, protocolAnomalies } from './rules.js';
+
+/** What the engine needs from threat intelligence (intel.ts implements it). */
+export interface IntelSource {
+  /** Cached answer, if any; never waits. */
+  peek(ip: string): IntelInfo | undefined;
+  /** Ask in the background (deduplicated, rate-limited by the implementation). */
+  request(ip: string): void;
+}
+
+export interface EngineOptions {
+  classifier?: Classifier;
+  intel?: IntelSource;
+}
+
+export class DetectionEngine {
+  readonly config: DetectConfig;
+  private readonly fx: FeatureExtractor;
+  private readonly classifier: Classifier;
+  private readonly intel: IntelSource | undefined;
+  private readonly history: HistoryBook;
+  private readonly whitelist: PrefixMatcher;
+  private readonly blocklists = new Map<string, PrefixMatcher>();
+  /** Recently detected attackers per /24 (/64): member → last detection time. */
+  private readonly subnets = new Map<string, Map<string, number>>();
+
+  constructor(config: DetectConfigInput | DetectConfig = {}, opts: EngineOptions = {}) {
+    this.config = Object.isFrozen(config) ? (config as DetectConfig) : parseDetectConfig(config as DetectConfigInput);
+    this.fx = new FeatureExtractor(this.config);
+    this.classifier = opts.classifier ?? loadBundledModel();
+    this.intel = opts.intel;
+    this.history = new HistoryBook(this.config);
+    this.whitelist = new PrefixMatcher(this.config.whitelist);
+  }
+
+  /** Installs, replaces (reload) or removes (undefined) a named blocklist. */
+  setBlocklist(name: string, matcher: PrefixMatcher | undefined): void {
+    if (matcher) this.blocklists.set(name, matcher);
+    else this.blocklists.delete(name);
+  }
+
+  ingest(snap: TrafficSnapshot): Detection[] {
+    const now = snap.now;
+    const out: Detection[] = [];
+    for (const c of this.fx.ingest(snap)) {
+      const d = this.evaluate(c, now, snap.intervalMs);
+      if (d) out.push(d);
+    }
+    this.markSubnetAttacks(out, now);
+    for (const d of out) this.addHistory(d);
+    return out;
+  }
+
+  /** Tracked sources with the highest short-window packet rate. */
+  topSources(limit: number, now: number): ReturnType<FeatureExtractor['topSources']> {
+    return this.fx.topSources(limit, now);
+  }
+
+  /** Latest per-destination summaries (unique_ips_60s, rate, z, entropy), busiest first. */
+  destinations(limit: number, now: number): DestinationSummary[] {
+    return this.fx.destinations.list(limit, now);
+  }
+
+  /** Named features of one tracked source as of `now`, or undefined when not tracked. */
+  featuresOf(src: string, now: number): Record<string, number> | undefined {
+    const v = this.fx.featuresOf(src, now);
+    return v && Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, v[i]!]));
+  }
+
+  /** Whether a source was ever seen (bloom filter; seeds the reputation of newcomers). */
+  seenBefore(src: string): boolean {
+    return this.fx.seenBefore(src);
+  }
+
+  stats(): { trackedSources: number; trackedDestinations: number; histories: number } {
+    return { trackedSources: this.fx.sources.size, trackedDestinations: this.fx.destinations.size, histories: this.history.size };
+  }
+
+  private evaluate(c: Candidate, now: number, intervalMs: number): Detection | undefined {
+    if (this.whitelist.has(c.src)) return undefined;
+    const f = c.features;
+    const verdict = this.classifier.predict(f);
+    const signals: Signal[] = [];
+    for (const [name, m] of this.blocklists) {
+      if (m.has(c.src)) signals.push({ name: `blocklist.${name}`, points: SIGNAL_POINTS.blocklist, detail: `${c.src} listed in ${name}` });
+    }
+    const blocklisted = signals.length > 0;
+    // A victim answering a flood with unreachables is not an ICMP-error attacker.
+    const victim = this.fx.destinations.underAttack(c.src, now);
+    const icmpErrorRate = victim ? 0 : f[F.icmpErrorRate]!;
+    const anomalies = protocolAnomalies({ portZero: c.portZero, land: c.land, icmpErrorRate }, this.config.icmpErrorFlood);
+    const attack = verdict.type !== 'benign' && verdict.confidence >= this.config.minConfidence;
+    if (!attack && !blocklisted && anomalies.length === 0) return undefined;
+    const key = c.srcPrefix === undefined ? c.src : `${c.src}/${c.srcPrefix}`;
+    // One detection per source per interval, whichever switch reports it first.
+    if (now - this.history.lastHitAt(key) < intervalMs) return undefined;
+
+    const attackType: AttackType = attack ? verdict.type : 'benign';
+    const connections = f[F.connRate]!;
+    const a = assess(
+      {
+        attackType,
+        connections,
+        packetRate: f[F.packetRate]!,
+        distinctDsts: f[F.distinctDsts]!,
+        zScore: f[F.zScore]!,
+        ...(c.target ? { target: c.target } : {}),
+      },
+      this.config,
+    );
+    let severity = a.severity;
+    if (blocklisted) severity = promote(severity, 'high');
+    if (anomalies.length) severity = promote(severity, 'medium');
+    signals.push(...a.signals, ...anomalies);
+
+    const features: Record<string, number> = {};
+    for (let i = 0; i < FEATURE_NAMES.length; i++) features[FEATURE_NAMES[i]!] = f[i]!;
+    if (c.target) {
+      features.targetUniqueIps60s = c.target.uniqueIps;
+      features.targetPacketRate = c.target.packetRate;
+      features.targetZScore = c.target.zScore;
+      features.targetSourceEntropy = c.target.sourceEntropy;
+    }
+    features.firstSeen = c.firstSeen ? 1 : 0;
+    features.mitigated = c.mitigated ? 1 : 0;
+
+    const d: Detection = {
+      src: c.src,
+      at: now,
+      pattern: a.pattern,
+      attackType,
+      confidence: verdict.confidence,
+      severity,
+      connections,
+      packetRate: f[F.packetRate]!,
+      byteRate: f[F.byteRate]!,
+      vectors: [],
+      subnetAttack: false,
+      regularTiming: false,
+      features,
+      signals,
+      dpid: c.dpid,
+    };
+    if (c.srcPrefix !== undefined) d.srcPrefix = c.srcPrefix;
+    if (c.dst !== undefined) d.dst = c.dst;
+    if (c.proto !== undefined) d.proto = c.proto;
+    if (c.dstPort !== undefined) d.dstPort = c.dstPort;
+    if (c.inPort !== undefined) d.inPort = c.inPort;
+    if (this.intel) {
+      const info = this.intel.peek(c.src);
+      if (info) d.intel = info;
+      else this.intel.request(c.src);
+    }
+    return d;
+  }
+
+  /** subnetAttack: enough members of one /24 (/64) detected as attackers within the short window. */
+  private markSubnetAttacks(ds: Detection[], now: number): void {
+    const horizon = now - this.config.shortWindowMs;
+    const touched = new Set<Map<string, number>>();
+    const netOf = new Map<Detection, Map<string, number>>();
+    for (const d of ds) {
+      if (d.attackType === 'benign' || d.srcPrefix !== undefined) continue;
+      const net = subnetOf(d.src);
+      if (!net) continue;
+      const key = `${net.network}/${net.prefix}`;
+      let members = this.subnets.get(key);
+      if (!members) {
+        if (this.subnets.size >= this.config.maxHistory) this.subnets.delete(this.subnets.keys().next().value!);
+        members = new Map();
+        this.subnets.set(key, members);
+      }
+      members.set(d.src, now);
+      touched.add(members);
+      netOf.set(d, members);
+    }
+    for (const members of touched) for (const [src, at] of members) if (at < horizon) members.delete(src);
+    for (const [d, members] of netOf) {
+      if (members.size < this.config.subnetMinMembers) continue;
+      d.subnetAttack = true;
+      d.features.subnetMembers = members.size;
+    }
+  }
+
+  private addHistory(d: Detection): void {
+    const key = d.srcPrefix === undefined ? d.src : `${d.src}/${d.srcPrefix}`;
+    const h = this.history.record(key, d.at, d.attackType, d.connections);
+    d.vectors = h.vectors;
+    d.regularTiming = h.regularTiming;
+    d.features.persistence = h.persistence;
+    d.features.episodes = h.episodes;
+    d.features.escalation = h.escalation;
+    d.features.velocityShort = h.velocityShort;
+    d.features.velocityLong = h.velocityLong;
+    if (Number.isFinite(h.timingCv)) d.features.timingCv = h.timingCv;
+  }
+}
