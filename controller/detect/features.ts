@@ -253,6 +253,17 @@ export class FeatureExtractor {
     const kind = f.kind;
     const packets = f.packets;
     if (kind === 'other' || packets <= 0 || f.src === '') return false;
+    if (kind === 'accounting' && f.srcPort !== undefined && f.dstPort === undefined) {
+      // A service answering its clients (the flow is keyed by the service's own port):
+      // what it carries is what the client received, not traffic the server originates.
+      // Counting it as the server's would flag a victim for answering a SYN flood.
+      const dst = f.dst;
+      if (dst === undefined) return false;
+      const dv4 = parseIPv4(dst);
+      const back = dv4 >= 0 ? this.sources.findV4(dv4) : this.sources.find(dst, -1);
+      if (back >= 0) this.windows.add(back, W_RX, now, packets);
+      return back < 0;
+    }
     let key = f.src;
     let v4 = -1;
     if (f.srcPrefix === undefined || f.srcPrefix === 32 || f.srcPrefix === 128) v4 = parseIPv4(key);

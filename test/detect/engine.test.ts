@@ -48,6 +48,20 @@ test('a SYN flood is detected with the evidence the policy needs', () => {
   assert.equal(d.vectors, []);
 });
 
+test('a server answering a SYN flood is never the one detected', () => {
+  const e = engine();
+  // As the accounting table keys them: the victim's replies carry its service port as srcPort.
+  const round = () => [
+    ...synFlood('198.51.100.7', 20000),
+    flow({ src: '10.0.0.1', dst: '198.51.100.7', srcPort: 80, packets: 20000, bytes: 20000 * 58 }),
+  ];
+  const seen = new Set<string>();
+  e.ingest(snap(0, round(), undefined, 0));
+  for (let s = 1; s <= 5; s++) for (const d of e.ingest(snap(s, round()))) seen.add(d.src);
+  assert.ok(seen.has('198.51.100.7'), 'the attacker is detected');
+  assert.not.ok(seen.has('10.0.0.1'), 'the victim is not');
+});
+
 test('benign clients, even busy ones, are not detected', () => {
   const e = engine();
   const flows = [...webClient('192.0.2.10', 40), ...webClient('192.0.2.11', 400), ...webClient('192.0.2.12', 2500, '10.0.0.3')];
