@@ -63,6 +63,8 @@ export interface HitHistory {
   carriedScore: number;
   /** Standing-signal points already counted this episode, by signal name. */
   credited: Record<string, number>;
+  /** Some hit of this episode showed a threat of its own (base, escalation or intel points). */
+  threatening?: boolean;
   intel?: IntelInfo;
 }
 
@@ -189,10 +191,16 @@ export function scoreHit(
   }
   if (intel?.highRiskCountry) stand('intel.geo', cfg.geoHighRiskPoints, `high-risk country ${intel.country ?? '?'}`);
 
+  // Persistence, velocity and coordination amplify a threat; they are not one. A hit with
+  // no volume, escalation or bad intel of its own (a busy but ordinary client, which the
+  // detector may still report at low severity every interval) gets none of them, unless an
+  // earlier hit of this episode was threatening. Every worked example of the seed has a
+  // base on the hit that gets them, so this changes none of them.
+  const threatening = (!newEpisode && previous!.threatening === true) || raw - carried > 0;
   // §3 persistence (standing)
   const detections = countSince(hitTimes, now - cfg.persistenceWindowMs);
   const persistence = bucketPoints(cfg.persistenceBuckets, detections);
-  if (persistence > 0) stand('persistence', persistence, `${detections} detections`);
+  if (threatening && persistence > 0) stand('persistence', persistence, `${detections} detections`);
 
   // §5 velocity (standing)
   let perHour = countSince(hitTimes, now - HOUR_MS);
@@ -204,8 +212,8 @@ export function scoreHit(
     whose = 'subnet';
   }
   const hourly = bucketPoints(cfg.velocityHourBuckets, perHour);
-  if (hourly > 0) stand('velocity.hourly', hourly, `${perHour} attacks/hour (${whose})`);
-  if (rapid >= cfg.rapidFireCount) {
+  if (threatening && hourly > 0) stand('velocity.hourly', hourly, `${perHour} attacks/hour (${whose})`);
+  if (threatening && rapid >= cfg.rapidFireCount) {
     stand('velocity.rapid-fire', cfg.rapidFirePoints, `${rapid} attacks in ${cfg.rapidFireWindowMs / 60_000} min (${whose})`);
   }
 
@@ -213,9 +221,9 @@ export function scoreHit(
   const vectors = new Set(d.vectors);
   if (d.attackType !== 'benign') vectors.add(d.attackType);
   vectors.delete('benign');
-  if (vectors.size > 1) stand('coordinated.vectors', cfg.multiVectorPoints, [...vectors].sort().join('+'));
-  if (d.subnetAttack) stand('coordinated.subnet', cfg.subnetPoints, 'subnet-wide attack');
-  if (d.regularTiming) stand('coordinated.timing', cfg.timingPoints, 'regular timing (automated)');
+  if (threatening && vectors.size > 1) stand('coordinated.vectors', cfg.multiVectorPoints, [...vectors].sort().join('+'));
+  if (threatening && d.subnetAttack) stand('coordinated.subnet', cfg.subnetPoints, 'subnet-wide attack');
+  if (threatening && d.regularTiming) stand('coordinated.timing', cfg.timingPoints, 'regular timing (automated)');
 
   const score = Math.min(cfg.cap, raw);
   const history: HitHistory = {
@@ -225,6 +233,7 @@ export function scoreHit(
     lastConnections: d.connections,
     carriedScore: score,
     credited,
+    threatening,
     ...(intel ? { intel } : {}),
   };
   return { score, rawScore: raw, signals, outcome: outcomeFor(score, cfg), detections, history };

@@ -93,7 +93,7 @@ test('persistence upgrade 10 → 20 adds only the difference', () => {
   let h: HitHistory | undefined;
   const got: Array<number | undefined> = [];
   for (let i = 0; i < 5; i++) {
-    const r = scoreHit(h, detection({ connections: 0 }), T0 + i * MIN, cfg);
+    const r = scoreHit(h, detection({ connections: 25 }), T0 + i * MIN, cfg);
     got.push(points(r).persistence);
     h = r.history;
   }
@@ -105,7 +105,7 @@ test('velocity: 10–19/hour → 20, 20+/hour → 30, rapid fire 10 in 5 min add
   let h: HitHistory | undefined;
   let r!: MultiSignalResult;
   for (let i = 0; i < 12; i++) {
-    r = scoreHit(h, detection({ connections: 0 }), T0 + i * 4 * MIN, cfg);
+    r = scoreHit(h, detection({ connections: 25 }), T0 + i * 4 * MIN, cfg);
     h = r.history;
   }
   assert.is(r.history!.credited['velocity.hourly'], 20);
@@ -113,7 +113,7 @@ test('velocity: 10–19/hour → 20, 20+/hour → 30, rapid fire 10 in 5 min add
   // 20 detections 10 s apart: 20/hour and 10+ in 5 min.
   h = undefined;
   for (let i = 0; i < 20; i++) {
-    r = scoreHit(h, detection({ connections: 0 }), T0 + i * 10_000, cfg);
+    r = scoreHit(h, detection({ connections: 25 }), T0 + i * 10_000, cfg);
     h = r.history;
   }
   assert.is(r.history!.credited['velocity.hourly'], 30);
@@ -122,8 +122,8 @@ test('velocity: 10–19/hour → 20, 20+/hour → 30, rapid fire 10 in 5 min add
 });
 
 test('coordinated: multiple vectors +20, subnet +15, timing +10', () => {
-  const r = scoreHit(undefined, detection({ connections: 0, vectors: ['udp-flood'], subnetAttack: true, regularTiming: true }), T0, cfg);
-  assert.equal(points(r), { 'coordinated.vectors': 20, 'coordinated.subnet': 15, 'coordinated.timing': 10 });
+  const r = scoreHit(undefined, detection({ connections: 25, vectors: ['udp-flood'], subnetAttack: true, regularTiming: true }), T0, cfg);
+  assert.equal(points(r), { 'base.connections': 15, 'coordinated.vectors': 20, 'coordinated.subnet': 15, 'coordinated.timing': 10 });
 });
 
 test('volumetric UDP flood scores its base by packet rate', () => {
@@ -160,6 +160,20 @@ test('property: score always within 0–100, signals sum to the raw score, input
     assert.is(sum(r), r.rawScore);
     h = r.history;
   }
+});
+
+test('amplifiers need a threat: a hit with no volume, escalation or intel gets none', () => {
+  // A busy ordinary client reported every interval, in a /24 where an attack is going on.
+  let h: HitHistory | undefined;
+  let r!: MultiSignalResult;
+  for (let i = 0; i < 30; i++) {
+    r = scoreHit(h, detection({ connections: 4, subnetAttack: true, regularTiming: true }), T0 + i * 1000, cfg, { lastHour: 40, rapidWindow: 40 });
+    h = r.history;
+  }
+  assert.is(r.score, 0, `score ${r.score}: ${JSON.stringify(r.signals)}`);
+  // The same history becomes threatening as soon as a hit has a base of its own.
+  r = scoreHit(h, detection({ connections: 25, subnetAttack: true }), T0 + 31_000, cfg, { lastHour: 40, rapidWindow: 40 });
+  assert.ok(points(r).persistence! > 0 && points(r)['coordinated.subnet'] === 15, JSON.stringify(r.signals));
 });
 
 test.run();
