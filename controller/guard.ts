@@ -24,6 +24,7 @@ import { Enforcer } from './mitigate/enforcer.js';
 import type { ScopeMode } from './mitigate/scope.js';
 import type { TrafficSnapshot } from './stats/snapshot.js';
 import type { Decision } from './policy/decision.js';
+import { TraceRecorder } from './replay/recorder.js';
 
 export interface GuardOptions {
   controller: Partial<Omit<ControllerOptions, 'clock' | 'logger'>>;
@@ -32,6 +33,8 @@ export interface GuardOptions {
   detect?: DetectConfigInput;
   policy?: PolicyConfigInput;
   scope?: ScopeMode;
+  /** Record every snapshot to this trace file (controller/replay/FORMAT.md). */
+  recordPath?: string;
   /** How often the policy reviews expiries and step-downs. */
   tickMs?: number;
   clock: Clock;
@@ -57,6 +60,7 @@ export class Guard extends EventEmitter<GuardEvents> {
   private readonly ingress = new Map<string, Map<string, number>>();
   private readonly ingressView = new Map<string, Set<string>>();
   private tickTimer?: NodeJS.Timeout;
+  private recorder?: TraceRecorder;
   /** Counted for status and metrics. */
   readonly counters = { snapshots: 0, detections: 0, decisions: 0, ended: 0, applyFailures: 0 };
 
@@ -73,6 +77,7 @@ export class Guard extends EventEmitter<GuardEvents> {
       whitelist: policyConfig.whitelist, ingress: this.ingressView,
     });
     this.controller = new Controller({ ...defaultControllerOptions, ...opts.controller, clock: opts.clock, logger: opts.logger });
+    if (opts.recordPath) this.recorder = TraceRecorder.create(opts.recordPath, { createdAt: opts.clock.now(), config: opts.detect ?? {} });
     this.controller.on('snapshot', (s) => this.onSnapshot(s));
     this.controller.on('switch_up', (conn) => {
       void this.enforcer.switchUp(conn).catch((err: Error) => opts.logger.error({ dpid: conn.dpid, err: err.message }, 'reconciliation failed'));
@@ -98,6 +103,7 @@ export class Guard extends EventEmitter<GuardEvents> {
   async stop(): Promise<void> {
     clearInterval(this.tickTimer);
     await this.controller.stop();
+    this.recorder?.close();
     this.store.close();
   }
 
@@ -125,6 +131,7 @@ export class Guard extends EventEmitter<GuardEvents> {
 
   private onSnapshot(snapshot: TrafficSnapshot): void {
     this.counters.snapshots++;
+    this.recorder?.record(snapshot);
     this.noteIngress(snapshot);
     const detections = this.detect.ingest(snapshot);
     this.counters.detections += detections.length;

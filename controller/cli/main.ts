@@ -6,6 +6,9 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { formatOfpPrint, ofpPrint } from '../openflow/index.js';
 import { startCommand } from './start.js';
+import { readTrace } from '../replay/read.js';
+import { formatTimeline, replayTimeline } from '../replay/timeline.js';
+import type { PolicyConfigInput } from '../policy/config.js';
 
 const program = new Command();
 program
@@ -20,6 +23,7 @@ program
   .option('--listen <address>', 'OpenFlow listen address', '0.0.0.0')
   .option('--data <dir>', 'state folder (SQLite database, token, traces)', 'data')
   .option('--poll-interval <ms>', 'statistics poll interval in milliseconds', (v) => parsePositive(v, '--poll-interval'), 1000)
+  .option('--record <trace>', 'record every stats snapshot to this trace file (for ofguard replay)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
   .action(async (opts) => startCommand(opts));
 
@@ -41,6 +45,30 @@ program
     } catch (err) {
       fail(`${file}: ${(err as Error).message}`);
     }
+  });
+
+program
+  .command('replay')
+  .description('run a recorded trace through detection and policy on simulated time and print the decision timeline')
+  .argument('<trace>', 'trace file (JSON Lines, see controller/replay/FORMAT.md)')
+  .option('--policy <file>', 'policy config (JSON) to try instead of the defaults')
+  .option('--json', 'the timeline as JSON')
+  .action(async (file: string, opts: { policy?: string; json?: boolean }) => {
+    let policy: PolicyConfigInput | undefined;
+    if (opts.policy) {
+      try {
+        policy = JSON.parse(readFileSync(opts.policy, 'utf8')) as PolicyConfigInput;
+      } catch (err) {
+        fail(`cannot read policy ${opts.policy}: ${(err as Error).message}`);
+      }
+    }
+    let timeline;
+    try {
+      timeline = replayTimeline(await readTrace(file), { policy });
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    process.stdout.write((opts.json ? JSON.stringify(timeline, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) : formatTimeline(timeline)) + '\n');
   });
 
 function fail(message: string): never {

@@ -9,6 +9,7 @@ export interface StartOptions {
   data: string;
   pollInterval: number;
   logLevel: string;
+  record?: string;
 }
 
 export async function startCommand(opts: StartOptions): Promise<void> {
@@ -18,6 +19,7 @@ export async function startCommand(opts: StartOptions): Promise<void> {
     guard = new Guard({
       controller: { port: opts.port, host: opts.listen, pollIntervalMs: opts.pollInterval },
       dataDir: opts.data, clock: systemClock, logger,
+      ...(opts.record ? { recordPath: opts.record } : {}),
     });
   } catch (err) {
     // A corrupt or unwritable database, a bad whitelist entry: say which and stop.

@@ -1,0 +1,64 @@
+/**
+ * `ofguard replay`: a recorded trace through detection *and* policy on simulated time,
+ * giving the decision timeline a policy change would have produced. Deterministic: same
+ * trace, same configs → the same timeline. Nothing is written anywhere (no store).
+ */
+import { PolicyEngine } from '../policy/engine.js';
+import { parsePolicyConfig, type PolicyConfigInput } from '../policy/config.js';
+import { blockedRates } from '../policy/evidence.js';
+import type { Decision } from '../policy/decision.js';
+import type { DetectConfigInput } from '../detect/config.js';
+import { ManualClock } from '../clock.js';
+import type { Trace } from './read.js';
+import { replayTrace } from './replay.js';
+
+export interface TimelineEntry {
+  /** ms since the trace's first snapshot */
+  t: number;
+  event: 'decision' | 'ended';
+  decision: Decision;
+}
+
+export interface Timeline {
+  snapshots: number;
+  detections: number;
+  entries: TimelineEntry[];
+}
+
+export function replayTimeline(trace: Trace, opts: { policy?: PolicyConfigInput; detect?: DetectConfigInput } = {}): Timeline {
+  const start = trace.snapshots[0]?.now ?? 0;
+  const clock = new ManualClock(start);
+  const policy = new PolicyEngine(parsePolicyConfig(opts.policy ?? {}), clock);
+  const entries: TimelineEntry[] = [];
+  const record = (r: { decisions: Decision[]; ended: Decision[] }, now: number) => {
+    for (const d of r.decisions) entries.push({ t: now - start, event: 'decision', decision: d });
+    for (const d of r.ended) entries.push({ t: now - start, event: 'ended', decision: d });
+  };
+  const result = replayTrace(trace.snapshots, {
+    config: opts.detect ?? trace.header.config ?? {},
+    onDetections: (detections, snapshot) => {
+      clock.set(snapshot.now);
+      record(policy.tick(snapshot.now), snapshot.now);
+      record(policy.evaluate(detections, blockedRates([snapshot]), snapshot.now), snapshot.now);
+    },
+  });
+  return { snapshots: result.snapshots, detections: result.detections.length, entries };
+}
+
+const fmtTime = (ms: number) => `+${(ms / 1000).toFixed(1)}s`;
+const target = (d: Decision) => (d.target.srcPrefix === undefined ? d.target.src : `${d.target.src}/${d.target.srcPrefix}`);
+
+export function formatTimeline(t: Timeline): string {
+  const lines = [`${t.snapshots} snapshots, ${t.detections} detections, ${t.entries.length} decision events`];
+  for (const e of t.entries) {
+    const d = e.decision;
+    if (e.event === 'ended') {
+      lines.push(`${fmtTime(e.t).padStart(9)}  end     #${d.id} ${target(d)} ${d.action}: ${d.endReason ?? ''}`);
+      continue;
+    }
+    const signals = d.signals.map((s) => `${s.name} +${s.points}`).join(', ');
+    lines.push(`${fmtTime(e.t).padStart(9)}  ${d.action.padEnd(14)} #${d.id} ${target(d)} ${d.threatLevel} score ${d.score} for ${Math.round((d.expiresAt - (d.updatedAt ?? d.createdAt)) / 1000)}s — ${d.reason}`);
+    if (signals) lines.push(`${' '.repeat(11)}signals: ${signals}`);
+  }
+  return lines.join('\n');
+}
