@@ -44,11 +44,18 @@ spawned = {}
 next_handle = [1]
 out_lock = threading.Lock()
 
+# Replies get a private copy of stdout; everything else that writes to fd 1 (Mininet's own
+# log lines, children that inherit it) goes to stderr, so nothing can interleave with a
+# JSON line and leave the caller waiting for a reply it could not parse.
+replies = os.fdopen(os.dup(1), 'w')
+os.dup2(2, 1)
+sys.stdout = sys.stderr
+
 
 def reply(obj):
     with out_lock:
-        sys.stdout.write(json.dumps(obj) + '\n')
-        sys.stdout.flush()
+        replies.write(json.dumps(obj) + '\n')
+        replies.flush()
 
 
 def host(name):

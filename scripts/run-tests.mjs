@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const UNIT_TIMEOUT_MS = 5 * 60_000;
-const INTEGRATION_TIMEOUT_MS = 15 * 60_000;
+const INTEGRATION_TIMEOUT_MS = 8 * 60_000;
 
 function testFiles(dir) {
   const out = [];

@@ -46,10 +46,21 @@ export class Mininet {
     });
   }
 
-  private request<T>(op: string, args: Record<string, unknown> = {}): Promise<T> {
+  /**
+   * One request to the driver. Every request has a deadline: a driver that stops answering
+   * fails the test that waits on it instead of holding the whole suite.
+   */
+  private request<T>(op: string, args: Record<string, unknown> = {}, timeoutMs = 120_000): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`mininet: no answer to ${op} within ${timeoutMs} ms; driver stderr: ${this.stderr.slice(-2000)}`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => { clearTimeout(timer); resolve(v); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      });
       this.child.stdin.write(JSON.stringify({ op, id, ...args }) + '\n');
     });
   }
@@ -66,12 +77,12 @@ export class Mininet {
   }
 
   pingall(timeout = 2): Promise<{ sent: number; received: number; loss: number }> {
-    return this.request('pingall', { timeout });
+    return this.request('pingall', { timeout }, 300_000);
   }
 
   /** Runs a command in a host, killed after `timeout` seconds whatever it does. */
   cmd(host: string, cmd: string, timeout = 10): Promise<CmdResult> {
-    return this.request('cmd', { host, cmd, timeout });
+    return this.request('cmd', { host, cmd, timeout }, (timeout + 30) * 1000);
   }
 
   /** Starts a bounded background command in a host; `wait` collects its output. */
@@ -80,7 +91,7 @@ export class Mininet {
   }
 
   wait(handle: number, timeout = 30): Promise<CmdResult> {
-    return this.request('wait', { handle, timeout });
+    return this.request('wait', { handle, timeout }, (timeout + 30) * 1000);
   }
 
   kill(handle: number): Promise<void> {
@@ -89,7 +100,7 @@ export class Mininet {
 
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
-    try { await this.request('stop'); } catch { /* the driver stops the network on exit anyway */ }
+    try { await this.request('stop', {}, 60_000); } catch { /* the driver stops the network on exit anyway */ }
     this.child.stdin.end();
     await new Promise<void>((resolve) => {
       if (this.child.exitCode !== null) return resolve();
