@@ -40,6 +40,8 @@ const MAX_PHYSICAL_PORT = 0xffffff00;
 const EPHEMERAL_FLOOR = 32768;
 /** Ports below this are assigned services (IANA "system ports"). */
 const WELL_KNOWN_LIMIT = 1024;
+const TCP_SYN = 0x002;
+const TCP_ACK = 0x010;
 
 interface SwitchState {
   ports: Map<number, PortDescription>;
@@ -229,12 +231,19 @@ export function accountingKey(pkt: PacketSummary): AccountingKey {
   const key: AccountingKey = { src: pkt.ipSrc!, dst: pkt.ipDst!, proto: pkt.ipProto!, v6: pkt.ethType === ETH_TYPE.ipv6 };
   if (pkt.dstPort !== undefined && pkt.srcPort !== undefined) {
     // Key by the service port so one client's many connections share one flow, and a
-    // server's replies to them too: a well-known port (< 1024) names the service; else a
-    // port below the ephemeral range facing one inside it does. Otherwise the destination.
+    // server's replies to them too. Without TCP flags to go by: a well-known port (< 1024)
+    // names the service; else a port below the ephemeral range facing one inside it does;
+    // otherwise the destination.
+    // A TCP segment says it outright: SYN alone opens (the destination is the service),
+    // SYN+ACK answers (the source is). A server answering a SYN flood from arbitrary client
+    // ports must not look like a server sending to many ports.
     const { srcPort, dstPort } = pkt;
-    const replyFromService = srcPort < WELL_KNOWN_LIMIT
-      ? dstPort >= WELL_KNOWN_LIMIT
-      : dstPort >= EPHEMERAL_FLOOR && srcPort < EPHEMERAL_FLOOR;
+    const flags = pkt.ipProto === 6 ? (pkt.tcpFlags ?? 0) & (TCP_SYN | TCP_ACK) : 0;
+    const replyFromService = flags === (TCP_SYN | TCP_ACK) ? true
+      : flags === TCP_SYN ? false
+        : srcPort < WELL_KNOWN_LIMIT
+          ? dstPort >= WELL_KNOWN_LIMIT
+          : dstPort >= EPHEMERAL_FLOOR && srcPort < EPHEMERAL_FLOOR;
     if (replyFromService) {
       key.port = srcPort;
       key.portIsSource = true;

@@ -9,7 +9,7 @@ import { portDesc } from '../support/fake-switch.js';
 
 const DPID = '0000000000000001';
 
-function ipv4Frame(src: string, dst: string, proto: number, sport = 40000, dport = 80, srcMac = '00:00:00:00:00:01'): Buffer {
+function ipv4Frame(src: string, dst: string, proto: number, sport = 40000, dport = 80, srcMac = '00:00:00:00:00:01', tcpFlags = 0x02): Buffer {
   const mac = (m: string) => Buffer.from(m.split(':').map((h) => parseInt(h, 16)));
   const ip = Buffer.alloc(20);
   ip[0] = 0x45; ip[8] = 64; ip[9] = proto;
@@ -18,7 +18,7 @@ function ipv4Frame(src: string, dst: string, proto: number, sport = 40000, dport
   const l4 = Buffer.alloc(20);
   l4.writeUInt16BE(sport, 0);
   l4.writeUInt16BE(dport, 2);
-  l4[13] = 0x02;
+  l4[13] = tcpFlags;
   return Buffer.concat([mac('00:00:00:00:00:02'), mac(srcMac), Buffer.from([0x08, 0x00]), ip, l4]);
 }
 
@@ -57,12 +57,12 @@ test('a new TCP conversation: MAC learned, accounting flow and SYN counter at th
 test('replies are keyed by the service port; repeated packet-ins within the hold are swallowed', () => {
   const app = new ForwardingApp();
   app.switchUp(DPID, [portDesc(1), portDesc(2)]);
-  const reply = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40000, '00:00:00:00:00:02'), 2), 0);
+  const reply = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40000, '00:00:00:00:00:02', 0x12), 2), 0);
   assert.equal(byPurpose(reply, FlowPurpose.accounting)[0].match, { ethType: 0x0800, ipProto: 6, ipv4Src: '10.0.0.2', ipv4Dst: '10.0.0.1', tcpSrc: 80 });
   assert.is(byPurpose(reply, FlowPurpose.syn).length, 0, 'no SYN counter on the server side');
-  const again = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40001, '00:00:00:00:00:02'), 2), 500);
+  const again = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40001, '00:00:00:00:00:02', 0x12), 2), 500);
   assert.is(flowMods(again).length, 0, 'same conversation within the hold: nothing');
-  const later = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40001, '00:00:00:00:00:02'), 2), 5000);
+  const later = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40001, '00:00:00:00:00:02', 0x12), 2), 5000);
   assert.is(byPurpose(later, FlowPurpose.accounting).length, 1, 'after the hold the flow is installed again');
 });
 
@@ -101,8 +101,8 @@ test('random-source flood: per-source flows capped, then /24 aggregates, then no
 });
 
 test('the service port names the flow on both sides, whatever the client port', () => {
-  const key = (sport: number, dport: number) => {
-    const k = accountingKey(parsePacket(ipv4Frame('10.0.0.1', '10.0.0.2', 6, sport, dport))!);
+  const key = (sport: number, dport: number, flags = 0x18) => {
+    const k = accountingKey(parsePacket(ipv4Frame('10.0.0.1', '10.0.0.2', 6, sport, dport, undefined, flags))!);
     return `${k.portIsSource ? 'src' : 'dst'}:${k.port}`;
   };
   assert.is(key(2345, 80), 'dst:80', 'client with a low source port (hping3) to a web server');
@@ -112,6 +112,10 @@ test('the service port names the flow on both sides, whatever the client port', 
   assert.is(key(40000, 22), 'dst:22');
   assert.is(key(50000, 5000), 'dst:5000', 'a scan from an ephemeral port keeps each probed port');
   assert.is(key(53, 53), 'dst:53');
+  // TCP flags decide when present: a SYN-ACK from 8080 to a low client port is a reply.
+  assert.is(key(8080, 3000, 0x12), 'src:8080', 'SYN+ACK: the source is the service');
+  assert.is(key(3000, 8080, 0x02), 'dst:8080', 'SYN: the destination is the service');
+  assert.is(key(8080, 3000, 0x18), 'dst:3000', 'no handshake flags: the port rule (ambiguous case)');
 });
 
 test('accounting keys: UDP/ICMP/IPv6', () => {
