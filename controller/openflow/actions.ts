@@ -81,20 +81,40 @@ function decodeAction(b: Buffer, o: number, type: number, len: number): Action {
   }
 }
 
-/** Decodes the actions in [start, end). */
+/**
+ * Decodes the actions in [start, end). Most lists hold one or two actions: they are kept
+ * in locals and returned as an exact-size array literal (see decodeInstructions for why).
+ */
 export function decodeActions(b: Buffer, start: number, end: number): Action[] {
-  const actions: Action[] = [];
+  let first: Action | undefined;
+  let second: Action | undefined;
+  let more: Action[] | undefined;
+  let count = 0;
   let p = start;
   while (p < end) {
     need(p, 8, end, 'action header');
-    const type = u16(b, p);
-    const len = u16(b, p + 2);
+    const type = (b[p]! << 8) | b[p + 1]!;
+    const len = (b[p + 2]! << 8) | b[p + 3]!;
     if (len < 8 || (len & 7) !== 0) throw new OpenFlowDecodeError('OFP_BAD_LENGTH', `action length ${len} is not a positive multiple of 8`, p);
-    need(p, len, end, `action type ${type}`);
-    actions.push(decodeAction(b, p, type, len));
+    // The name is built only on failure: a template literal argument would allocate a string per action.
+    if (p + len > end) need(p, len, end, `action type ${type}`);
+    const action = decodeAction(b, p, type, len);
+    if (count === 0) first = action;
+    else if (count === 1) second = action;
+    else (more ??= []).push(action);
+    count++;
     p += len;
   }
-  return actions;
+  switch (count) {
+    case 0:
+      return [];
+    case 1:
+      return [first!];
+    case 2:
+      return [first!, second!];
+    default:
+      return [first!, second!, ...more!];
+  }
 }
 
 function header8(w: OfWriter, type: number): void {

@@ -7,7 +7,7 @@ import { elementLength } from './body.js';
 import { OpenFlowDecodeError } from './errors.js';
 import { decodeInstructions, encodeInstructions } from './instructions.js';
 import { decodeMatch, encodeMatch, matchWireLength } from './match.js';
-import { need, u16, u32, u64 } from './reader.js';
+import { need, recurringU64, u32, u64 } from './reader.js';
 import type { AggregateStats, FlowStats, FlowStatsRequest } from './types.js';
 import type { OfWriter } from './writer.js';
 
@@ -17,25 +17,29 @@ export const AGGREGATE_STATS_LEN = 24;
 
 export function decodeFlowStatsList(b: Buffer, start: number, end: number): FlowStats[] {
   const out: FlowStats[] = [];
+  // One view per reply for the 64-bit fields of every entry: DataView.getBigUint64
+  // measured ~30 M/s against ~20 M/s for two u32 reads combined (or readBigUInt64BE).
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let p = start;
   while (p < end) {
     need(p, FLOW_STATS_FIXED_LEN + 8, end, 'flow stats');
-    const len = u16(b, p);
+    const len = (b[p]! << 8) | b[p + 1]!;
     elementLength('flow stats', len, FLOW_STATS_FIXED_LEN + 8, p, end, true);
     const entryEnd = p + len;
     const matchAt = p + FLOW_STATS_FIXED_LEN;
     const match = decodeMatch(b, matchAt, entryEnd);
+    // One literal with every field in declaration order: all entries share one hidden class.
     out.push({
       tableId: b[p + 2]!,
       durationSec: u32(b, p + 4),
       durationNsec: u32(b, p + 8),
-      priority: u16(b, p + 12),
-      idleTimeout: u16(b, p + 14),
-      hardTimeout: u16(b, p + 16),
-      flags: u16(b, p + 18),
-      cookie: u64(b, p + 24),
-      packetCount: u64(b, p + 32),
-      byteCount: u64(b, p + 40),
+      priority: (b[p + 12]! << 8) | b[p + 13]!,
+      idleTimeout: (b[p + 14]! << 8) | b[p + 15]!,
+      hardTimeout: (b[p + 16]! << 8) | b[p + 17]!,
+      flags: (b[p + 18]! << 8) | b[p + 19]!,
+      cookie: recurringU64(view, p + 24),
+      packetCount: view.getBigUint64(p + 32),
+      byteCount: view.getBigUint64(p + 40),
       match,
       instructions: decodeInstructions(b, matchAt + matchWireLength(b, matchAt), entryEnd),
     });

