@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { formatOfpPrint, ofpPrint } from '../openflow/index.js';
 import { startCommand } from './start.js';
+import { demoCommand } from './demo.js';
 import { readTrace } from '../replay/read.js';
 import { formatTimeline, replayTimeline } from '../replay/timeline.js';
 import type { PolicyConfigInput } from '../policy/config.js';
@@ -69,6 +70,21 @@ program
       fail((err as Error).message);
     }
     process.stdout.write((opts.json ? JSON.stringify(timeline, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) : formatTimeline(timeline)) + '\n');
+  });
+
+program
+  .command('demo')
+  .description('attack-replay demo: a Mininet office network defended by ofguard while attacks are replayed; writes a report')
+  .option('--out <dir>', 'where the report, chart and logs go', 'reports/demo')
+  .option('--scale <factor>', 'stretch or shrink every phase', (v) => parsePositive(v, '--scale'), 1)
+  .addOption(new Option('--log-level <level>', 'controller log level (to the log file)').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+  .action(async (opts: { out: string; scale: number; logLevel: string }) => {
+    try {
+      await demoCommand(opts);
+      process.exit(0);
+    } catch (err) {
+      fail(`demo failed: ${(err as Error).message}`);
+    }
   });
 
 function fail(message: string): never {

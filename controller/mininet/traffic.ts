@@ -1,0 +1,35 @@
+/**
+ * Legitimate users and attackers inside Mininet hosts: every loop is bounded in count and
+ * time and stops by itself (the driver also kills each command at its timeout).
+ */
+import { join } from 'node:path';
+import { repoRoot, type Mininet } from './client.js';
+
+const HTTP_SERVER = join(repoRoot(), 'scripts', 'traffic', 'http-server.mjs');
+
+/** Starts the small HTTP service in a host (stops by itself after `seconds`). */
+export function startHttpServer(net: Mininet, host: string, port = 8080, seconds = 120) {
+  const ip = net.host(host).ip;
+  return net.spawn(host, `${process.execPath} ${HTTP_SERVER} ${ip} ${port} ${seconds}`, seconds + 5);
+}
+
+/** A legitimate client: `count` HTTP requests, one every `intervalMs`; prints one status code per line. */
+export function startHttpClient(net: Mininet, host: string, url: string, count: number, intervalMs = 200) {
+  const seconds = Math.ceil(count * (intervalMs / 1000 + 2)) + 5;
+  const cmd = `for i in $(seq 1 ${count}); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 2 ${url}; sleep ${intervalMs / 1000}; done`;
+  return net.spawn(host, cmd, seconds);
+}
+
+export function countSuccesses(out: string): { ok: number; total: number } {
+  const codes = out.split('\n').map((l) => l.trim()).filter((l) => /^\d{3}$/.test(l));
+  return { ok: codes.filter((c) => c === '200').length, total: codes.length };
+}
+
+/** hping3 flood for `seconds` (SIGINT so hping3 prints its totals), e.g. flags '-S -p 8080'. */
+export function startFlood(net: Mininet, host: string, target: string, flags: string, seconds: number) {
+  return net.spawn(host, `timeout -s INT ${seconds} hping3 ${flags} --flood ${target} 2>&1 | tail -3`, seconds + 5);
+}
+
+export function packetsSent(hpingOut: string): number {
+  return Number(hpingOut.match(/(\d+) packets transmitted/)?.[1] ?? 0);
+}
