@@ -48,8 +48,8 @@ restart('SIGKILL mid-attack: the block stays, and the restarted controller recon
     await net.start({ topo: 'office', port });
     await waitFor('pipeline installed', () => /pipeline installed/.test(first!.log()) || undefined, 30_000);
     await startHttpServer(net, 'srv1', 8080, 60);
-    const flood = await startFlood(net, 'att1', '10.0.0.1', '-S -p 8080', 25);
-    await waitFor('drop flow for the attacker', () => guardFlows().some((l) => l.includes('nw_src=10.0.0.6') && /actions=drop/.test(l)) || undefined, 20_000);
+    const flood = await startFlood(net, 'att1', '10.0.0.1', '-S -p 8080', 45);
+    await waitFor('drop flow for the attacker', () => guardFlows().some((l) => l.includes('nw_src=10.0.0.6') && /actions=drop/.test(l)) || undefined, 40_000);
     const before = guardFlows();
 
     first.child.kill('SIGKILL');
@@ -62,7 +62,7 @@ restart('SIGKILL mid-attack: the block stays, and the restarted controller recon
     second = startControllerProcess(port, dataDir);
     await waitFor('switch reconnected', () => /pipeline installed/.test(second!.log()) || undefined, 40_000);
     await sleep(3000);
-    await net.wait(flood.handle, 30);
+    await net.wait(flood.handle, 60);
     await sleep(1500);
     const after = guardFlows();
     second.child.kill('SIGTERM');
