@@ -1,0 +1,173 @@
+/**
+ * Prometheus metrics (prom-client, own registry). Gauges and mirrored counters read the
+ * product at scrape time; what only exists as an event (a poll's duration, a detection, a
+ * decision) is observed from the Guard's events. Served at GET /metrics without a token,
+ * as Prometheus expects: the API binds to 127.0.0.1 by default, so only local scrapers
+ * (or a reverse proxy the operator sets up) reach it.
+ *
+ * Cardinality is bounded: labels are enums (pattern, attack type, action, error code,
+ * fallback kind) except the top-N source gauges, which hold at most TOP_SOURCES series
+ * and are rebuilt on every scrape.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Detection } from '../detect/detection.js';
+import type { EngineResult } from '../policy/engine.js';
+import { decayedScore } from '../policy/reputation.js';
+import type { TrafficSnapshot } from '../stats/snapshot.js';
+import type { ApiGuard } from './guard-view.js';
+import { countByAction } from './views.js';
+
+export const TOP_SOURCES = 20;
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** The exposition text. */
+  scrape(): Promise<string>;
+  /** Stops listening to the guard's events. */
+  close(): void;
+}
+
+type Labelled = ReadonlyArray<readonly [Record<string, string>, number]>;
+
+/** A counter that follows a cumulative number kept elsewhere (adds the growth since the last scrape). */
+function mirrorCounter(registry: Registry, name: string, help: string, labelNames: string[], read: () => Labelled): void {
+  const last = new Map<string, number>();
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      for (const [labels, value] of read()) {
+        const key = JSON.stringify(labels);
+        const growth = value - (last.get(key) ?? 0);
+        if (growth > 0) this.inc(labels, growth);
+        last.set(key, value);
+      }
+    },
+  });
+}
+
+const byLabel = (label: string, counts: Record<string, number>): Labelled => Object.entries(counts).map(([k, n]) => [{ [label]: k }, n] as const);
+
+export function createMetrics(guard: ApiGuard, now: () => number): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const c = guard.controller;
+
+  new Gauge({
+    name: 'ofguard_switches_connected',
+    help: 'OpenFlow switches connected and handshaken',
+    registers: [registry],
+    collect() {
+      this.set(c.server.switches.size);
+    },
+  });
+  const pollDuration = new Histogram({
+    name: 'ofguard_poll_duration_seconds',
+    help: 'Time to collect one switch statistics poll (flows, ports, meters)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const pollEntries = new Histogram({
+    name: 'ofguard_poll_flow_entries',
+    help: 'Flow statistics entries in one switch poll',
+    buckets: [10, 100, 1_000, 5_000, 10_000, 50_000, 100_000],
+    registers: [registry],
+  });
+  mirrorCounter(registry, 'ofguard_packet_ins_total', 'Packet-ins handled by forwarding', [], () => [[{}, c.forwarding.counters.packetIns]]);
+  mirrorCounter(registry, 'ofguard_packet_ins_shed_total', 'Packet-ins dropped because the switch was not reading', [], () => [[{}, c.shedPacketIns]]);
+  mirrorCounter(registry, 'ofguard_snapshots_total', 'Statistics snapshots analysed', [], () => [[{}, guard.counters.snapshots]]);
+  const detections = new Counter({
+    name: 'ofguard_detections_total',
+    help: 'Detections by traffic pattern and attack type',
+    labelNames: ['pattern', 'attack_type'],
+    registers: [registry],
+  });
+  const decisions = new Counter({
+    name: 'ofguard_decisions_total',
+    help: 'Decisions issued or changed, by action and origin',
+    labelNames: ['action', 'origin'],
+    registers: [registry],
+  });
+  const ended = new Counter({
+    name: 'ofguard_decisions_ended_total',
+    help: 'Decisions ended (expired, lifted, stepped down, superseded, unblocked), by action',
+    labelNames: ['action'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'ofguard_active_mitigations',
+    help: 'Decisions in force now, by action',
+    labelNames: ['action'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [action, n] of Object.entries(countByAction(guard.policy.activeDecisions()))) this.set({ action }, n);
+    },
+  });
+  mirrorCounter(registry, 'ofguard_enforcer_errors_total', 'Errors switches reported to mitigation messages, by OpenFlow type/code', ['error'], () => byLabel('error', guard.enforcer.metrics().errors));
+  mirrorCounter(registry, 'ofguard_enforcer_fallbacks_total', 'Mitigation fallbacks taken (no meter, aggregate, unplaced)', ['kind'], () => byLabel('kind', guard.enforcer.metrics().fallbacks));
+  mirrorCounter(registry, 'ofguard_enforcer_apply_failures_total', 'Engine results that could not be applied to the switches', [], () => [[{}, guard.counters.applyFailures]]);
+  mirrorCounter(registry, 'ofguard_flows_installed_total', 'Mitigation flows installed', [], () => [[{}, guard.enforcer.metrics().flowsInstalled]]);
+  mirrorCounter(registry, 'ofguard_meters_installed_total', 'Mitigation meters installed', [], () => [[{}, guard.enforcer.metrics().metersInstalled]]);
+  new Gauge({
+    name: 'ofguard_tracked_sources',
+    help: 'Sources tracked one by one by detection',
+    registers: [registry],
+    collect() {
+      this.set(guard.detect.stats().trackedSources);
+    },
+  });
+  const topRate = new Gauge({
+    name: 'ofguard_top_source_packet_rate',
+    help: `Packet rate (pps, short window) of the ${TOP_SOURCES} busiest sources`,
+    labelNames: ['src'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'ofguard_top_source_reputation',
+    help: `Reputation score 0-100 (decayed) of the ${TOP_SOURCES} busiest sources`,
+    labelNames: ['src'],
+    registers: [registry],
+    collect() {
+      // Both top-N gauges are rebuilt here, from one ranking: a source that left the top disappears.
+      const at = now();
+      this.reset();
+      topRate.reset();
+      const cfg = guard.policy.config.reputation;
+      for (const s of guard.detect.topSources(TOP_SOURCES, at)) {
+        const rep = guard.policy.source(s.src)?.reputation;
+        this.set({ src: s.src }, rep ? decayedScore(rep, at, cfg) : 0);
+        topRate.set({ src: s.src }, s.packetRate);
+      }
+    },
+  });
+
+  const onSnapshot = (s: TrafficSnapshot) => {
+    const timing = c.poller.lastPoll.get(s.dpid);
+    if (!timing) return;
+    pollDuration.observe(timing.pollMs / 1000);
+    pollEntries.observe(timing.flows);
+  };
+  const onDetections = (list: Detection[]) => {
+    for (const d of list) detections.inc({ pattern: d.pattern, attack_type: d.attackType });
+  };
+  const onDecisions = (r: EngineResult) => {
+    for (const d of r.decisions) decisions.inc({ action: d.action, origin: d.origin });
+    for (const d of r.ended) ended.inc({ action: d.action });
+  };
+  guard.on('snapshot', onSnapshot);
+  guard.on('detections', onDetections);
+  guard.on('decisions', onDecisions);
+
+  return {
+    registry,
+    scrape: () => registry.metrics(),
+    close() {
+      guard.off('snapshot', onSnapshot);
+      guard.off('detections', onDetections);
+      guard.off('decisions', onDecisions);
+    },
+  };
+}

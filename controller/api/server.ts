@@ -1,0 +1,300 @@
+/**
+ * The admin API: JSON over HTTP (node:http), bound to 127.0.0.1 by default.
+ *
+ * Every request except GET /health passes the per-client rate limit (429), every /api/*
+ * request needs `Authorization: Bearer <token>` (401), and every body, query and path
+ * parameter is checked by a zod schema before anything runs (400 naming the field, no
+ * state change). Admin actions go through the PolicyEngine, which writes them to the
+ * audit log (actor "api", before/after), and are then applied to the switches with
+ * `guard.enforce`. Errors are `{error: {code, message, field?}}` (see errors.ts).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { z } from 'zod';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import { PolicyError } from '../policy/errors.js';
+import type { EngineResult } from '../policy/engine.js';
+import { sourceKey } from '../policy/address.js';
+import { ApiError, fromPolicyError, invalidInput } from './errors.js';
+import type { ApiGuard } from './guard-view.js';
+import type { Metrics } from './metrics.js';
+import { RateLimiter, type RateLimitConfig } from './rate-limit.js';
+import * as schema from './schemas.js';
+import { bearerMatches } from './token.js';
+import { decisionView, reputationView, statusView, switchesView, topView } from './views.js';
+
+/** Admin requests are small; anything bigger is a mistake or an attack. */
+const MAX_BODY_BYTES = 64 * 1024;
+/** The actor recorded in the audit log for every change made through the API. */
+export const API_ACTOR = 'api';
+
+export interface ApiServerOptions {
+  guard: ApiGuard;
+  metrics: Metrics;
+  token: string;
+  clock: Clock;
+  logger: Logger;
+  listen: string;
+  port: number;
+  rateLimit: RateLimitConfig;
+}
+
+interface Request {
+  method: string;
+  /** Path split on '/', empty parts dropped, each part URI-decoded. */
+  parts: string[];
+  query: Record<string, string>;
+  body: unknown;
+  now: number;
+}
+
+interface Reply {
+  status: number;
+  body: unknown;
+}
+
+function parse<S extends z.ZodType>(s: S, value: unknown, where: 'body' | 'query' | 'path'): z.infer<S> {
+  const r = s.safeParse(value);
+  if (!r.success) throw invalidInput(r.error, where);
+  return r.data;
+}
+
+function queryOf(url: URL): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) out[k] = v;
+  return out;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the limit the rest is read and thrown away, so the client still gets its 413.
+      if (size > MAX_BODY_BYTES) reject(new ApiError(413, 'API_TOO_LARGE', `body over ${MAX_BODY_BYTES} bytes`));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export class ApiServer {
+  private readonly server: Server;
+  private readonly limiter: RateLimiter;
+  private readonly startedAt: number;
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.limiter = new RateLimiter(opts.rateLimit);
+    this.startedAt = opts.clock.now();
+    this.server = createServer((req, res) => void this.handle(req, res));
+    // Keep-alive sockets would hold close() open for seconds.
+    this.server.keepAliveTimeout = 1000;
+  }
+
+  async listen(): Promise<{ url: string; port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port, this.opts.listen, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = this.server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    return { url: `http://${host}:${addr.port}`, port: addr.port };
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const now = this.opts.clock.now();
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = req.method ?? 'GET';
+      if (url.pathname === '/health' && method === 'GET') {
+        send(res, 200, { ok: true, uptimeS: Math.floor((now - this.startedAt) / 1000) });
+        return;
+      }
+      const wait = this.limiter.take(req.socket.remoteAddress ?? 'unknown', now);
+      if (wait > 0) {
+        res.setHeader('Retry-After', String(Math.ceil(wait)));
+        throw new ApiError(429, 'API_RATE_LIMITED', `too many requests: retry in ${Math.ceil(wait)} s`);
+      }
+      if (url.pathname === '/metrics' && method === 'GET') {
+        const text = await this.opts.metrics.scrape();
+        res.writeHead(200, { 'Content-Type': this.opts.metrics.registry.contentType });
+        res.end(text);
+        return;
+      }
+      if (!url.pathname.startsWith('/api/')) throw new ApiError(404, 'API_NOT_FOUND', `no endpoint ${url.pathname}`);
+      if (!bearerMatches(req.headers.authorization, this.opts.token)) {
+        res.setHeader('WWW-Authenticate', 'Bearer');
+        throw new ApiError(401, 'API_UNAUTHORIZED', 'missing or wrong bearer token (see <dataDir>/api-token)');
+      }
+      let parts: string[];
+      try {
+        parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      } catch {
+        throw new ApiError(400, 'API_INVALID', 'malformed path', 'path');
+      }
+      let body: unknown;
+      if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+        const text = await readBody(req);
+        try {
+          body = text === '' ? {} : JSON.parse(text);
+        } catch (err) {
+          throw new ApiError(400, 'API_BAD_JSON', `body is not JSON: ${(err as Error).message}`, 'body');
+        }
+      }
+      const reply = await this.route({ method, parts, query: queryOf(url), body, now });
+      send(res, reply.status, reply.body);
+    } catch (err) {
+      const apiErr = this.toApiError(err, req);
+      send(res, apiErr.status, apiErr.body());
+    }
+  }
+
+  private toApiError(err: unknown, req: IncomingMessage): ApiError {
+    if (err instanceof ApiError) return err;
+    if (err instanceof PolicyError) return fromPolicyError(err);
+    this.opts.logger.error({ err: (err as Error).message, method: req.method, url: req.url }, 'admin API request failed');
+    return new ApiError(500, 'API_INTERNAL', 'internal error (see the controller log)');
+  }
+
+  private async route(r: Request): Promise<Reply> {
+    const [, resource, id, sub] = r.parts;
+    const extra = r.parts.length;
+    const g = this.opts.guard;
+    const get = r.method === 'GET';
+    switch (resource) {
+      case 'status':
+        if (extra !== 2) break;
+        if (!get) throw methodNotAllowed(r);
+        parse(schema.emptyQuery, r.query, 'query');
+        return ok(statusView(g, this.startedAt, r.now));
+      case 'switches':
+        if (extra !== 2) break;
+        if (!get) throw methodNotAllowed(r);
+        parse(schema.emptyQuery, r.query, 'query');
+        return ok({ switches: switchesView(g) });
+      case 'top': {
+        if (extra !== 2) break;
+        if (!get) throw methodNotAllowed(r);
+        const q = parse(schema.topQuery, r.query, 'query');
+        return ok(topView(g, q.limit, r.now));
+      }
+      case 'audit': {
+        if (extra !== 2) break;
+        if (!get) throw methodNotAllowed(r);
+        const q = parse(schema.auditQuery, r.query, 'query');
+        return ok({ entries: g.store.audit(q.since, q.limit) });
+      }
+      case 'reputation': {
+        if (extra !== 3) break;
+        if (!get) throw methodNotAllowed(r);
+        parse(schema.emptyQuery, r.query, 'query');
+        const s = parse(schema.sourceText, id, 'path');
+        return ok(reputationView(g, sourceKey(s.src, s.srcPrefix), s.src, s.srcPrefix, r.now));
+      }
+      case 'decisions':
+        if (extra === 2) {
+          if (get) return this.listDecisions(r);
+          if (r.method === 'POST') return this.block(r);
+          if (r.method === 'DELETE') {
+            const q = parse(schema.unblockBySourceQuery, r.query, 'query');
+            return this.release({ src: q.src.src, ...(q.src.srcPrefix !== undefined ? { srcPrefix: q.src.srcPrefix } : {}) }, q.falsePositive, q.reason, r.now);
+          }
+          throw methodNotAllowed(r);
+        }
+        if (extra === 3) {
+          if (r.method !== 'DELETE') throw methodNotAllowed(r);
+          const decision = parse(schema.decisionId.transform((n) => ({ id: n })), id, 'path');
+          const q = parse(schema.unblockQuery, r.query, 'query');
+          return this.release(decision, q.falsePositive, q.reason, r.now);
+        }
+        if (extra === 4 && sub === 'extend') {
+          if (r.method !== 'POST') throw methodNotAllowed(r);
+          const decision = parse(schema.decisionId, id, 'path');
+          const b = parse(schema.extendBody, r.body, 'body');
+          return this.applied(g.policy.extend(decision, b.seconds * 1000, API_ACTOR, r.now), r.now);
+        }
+        break;
+    }
+    throw new ApiError(404, 'API_NOT_FOUND', `no endpoint /${r.parts.join('/')}`);
+  }
+
+  private listDecisions(r: Request): Reply {
+    const q = parse(schema.decisionsQuery, r.query, 'query');
+    const g = this.opts.guard;
+    let list;
+    if (q.active === 'true') list = g.policy.activeDecisions();
+    else if (q.src) list = g.store.decisionsFor(sourceKey(q.src.src, q.src.srcPrefix), q.limit);
+    else throw new ApiError(400, 'API_INVALID', 'src: ended decisions are listed per source: give src', 'src');
+    const key = q.src ? sourceKey(q.src.src, q.src.srcPrefix) : undefined;
+    const views = list
+      .map((d) => decisionView(d, r.now))
+      .filter(
+        (d) =>
+          (key === undefined || d.source === key) &&
+          (q.action === undefined || d.action === q.action) &&
+          (q.origin === undefined || d.origin === q.origin) &&
+          (q.active !== 'false' || d.endedAt !== undefined),
+      )
+      .sort((a, b) => b.id - a.id)
+      .slice(0, q.limit);
+    return ok({ decisions: views });
+  }
+
+  private block(r: Request): Promise<Reply> {
+    const b = parse(schema.blockBody, r.body, 'body');
+    const srcPrefix = b.src.srcPrefix ?? b.prefix;
+    const result = this.opts.guard.policy.block(
+      {
+        src: b.src.src,
+        ...(srcPrefix !== undefined ? { srcPrefix } : {}),
+        ...(b.action !== undefined ? { action: b.action } : {}),
+        ...(b.durationS !== undefined ? { durationMs: b.durationS * 1000 } : {}),
+        ...(b.proto !== undefined ? { proto: b.proto } : {}),
+        ...(b.dstPort !== undefined ? { dstPort: b.dstPort } : {}),
+        actor: API_ACTOR,
+        reason: b.reason,
+      },
+      r.now,
+    );
+    return this.applied(result, r.now, 201);
+  }
+
+  private release(selector: { id: number } | { src: string; srcPrefix?: number }, falsePositive: boolean, reason: string | undefined, now: number): Promise<Reply> {
+    const p = this.opts.guard.policy;
+    const result = falsePositive ? p.markFalsePositive(selector, API_ACTOR, now) : p.unblock(selector, API_ACTOR, reason ?? 'unblocked through the admin API', now);
+    return this.applied(result, now);
+  }
+
+  /** The switches get the change before the client hears it happened. */
+  private async applied(result: EngineResult, now: number, status = 200): Promise<Reply> {
+    await this.opts.guard.enforce(result);
+    return { status, body: { decisions: result.decisions.map((d) => decisionView(d, now)), ended: result.ended.map((d) => decisionView(d, now)) } };
+  }
+}
+
+function ok(body: unknown): Reply {
+  return { status: 200, body };
+}
+
+function methodNotAllowed(r: Request): ApiError {
+  return new ApiError(405, 'API_METHOD', `${r.method} not allowed on /${r.parts.join('/')}`);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(text);
+}

@@ -1,0 +1,291 @@
+/**
+ * The operator subcommands of `ofguard`, over the admin API of a running controller:
+ * status, switches, decisions list|add|delete, block, unblock, reputation, top, audit, and
+ * `config check FILE` (offline). Human tables by default, `--json` for scripts.
+ * Exit codes: 0 ok, 1 error (the API refused, the controller is not running), 2 usage.
+ *
+ * main.ts calls `registerOperatorCommands(program)`.
+ */
+import { Command, Option, type CommanderError } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.js';
+import type { DecisionView } from '../api/views.js';
+import { ApiClient, CliError, type ClientFlags } from './client.js';
+import { clip, formatScope, formatSeconds, parseDuration, table } from './format.js';
+
+interface CommonFlags extends ClientFlags {
+  json?: boolean;
+}
+
+const ACTIONS = ['monitor', 'rate-limit', 'selective-drop', 'drop'];
+const DECISION_HEADERS = ['ID', 'SOURCE', 'SCOPE', 'ACTION', 'REASON', 'SCORE', 'REMAINING', 'ORIGIN'];
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+function printJson(value: unknown): void {
+  print(JSON.stringify(value, null, 2));
+}
+
+/** Runs an action; a CliError becomes its message on stderr and its exit code. */
+function run<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      process.stderr.write(`ofguard: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
+  };
+}
+
+/** Commander's own errors (unknown option, missing argument) are usage errors: exit 2; help is 0. */
+function usageExits(cmd: Command): Command {
+  return cmd.exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : 2));
+}
+
+function withClient(cmd: Command): Command {
+  return usageExits(cmd)
+    .option('--api <url>', 'admin API address (default OFGUARD_API_URL or http://127.0.0.1:6680)')
+    .option('--data <dir>', 'state folder holding api-token (default OFGUARD_DATA_DIR or data)')
+    .option('--json', 'JSON output for scripts');
+}
+
+function durationOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const s = parseDuration(text);
+  if (s === undefined) throw new CliError(`--duration must be like 90s, 10m, 4h or 1d, got "${text}"`, 2);
+  return s;
+}
+
+function intOption(text: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag} must be an integer ${min}-${max}, got "${text}"`, 2);
+  return n;
+}
+
+function decisionRows(list: readonly DecisionView[]): string[][] {
+  return list.map((d) => [
+    String(d.id),
+    d.source,
+    formatScope(d.target),
+    d.action + (d.rate ? ` ${d.rate.rate}${d.rate.unit === 'pktps' ? 'pps' : 'kbps'}` : ''),
+    clip(d.endedAt === undefined ? d.reason : `${d.reason} [ended: ${d.endReason ?? ''}]`, 60),
+    String(Math.round(d.score)),
+    d.endedAt === undefined ? formatSeconds(d.remainingS) : '-',
+    d.origin,
+  ]);
+}
+
+function printChange(flags: CommonFlags, r: { decisions: DecisionView[]; ended: DecisionView[] }): void {
+  if (flags.json) return printJson(r);
+  for (const d of r.ended) print(`ended     #${d.id} ${d.source} ${d.action}: ${d.endReason ?? ''}`);
+  for (const d of r.decisions) print(`in force  #${d.id} ${d.source} ${d.action} (${formatScope(d.target)}) for ${formatSeconds(d.remainingS)}`);
+}
+
+interface BlockFlags extends CommonFlags {
+  action?: string;
+  duration?: string;
+  reason?: string;
+  proto?: string;
+  port?: string;
+}
+
+async function block(src: string, flags: BlockFlags): Promise<void> {
+  const durationS = durationOption(flags.duration);
+  const proto = intOption(flags.proto, '--proto', 0, 255);
+  const dstPort = intOption(flags.port, '--port', 0, 65535);
+  const client = ApiClient.fromFlags(flags);
+  const r = await client.request<{ decisions: DecisionView[]; ended: DecisionView[] }>('POST', '/api/decisions', {
+    src,
+    reason: flags.reason ?? 'manual block from the ofguard CLI',
+    ...(flags.action ? { action: flags.action } : {}),
+    ...(durationS !== undefined ? { durationS } : {}),
+    ...(proto !== undefined ? { proto } : {}),
+    ...(dstPort !== undefined ? { dstPort } : {}),
+  });
+  printChange(flags, r);
+}
+
+function addBlockOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--action <action>', 'graduated response').choices(ACTIONS).default('drop'))
+    .option('--duration <d>', 'how long, e.g. 30m, 4h, 1d (default: computed by the policy from history and trust)')
+    .option('--reason <text>', 'why (kept in the audit log)')
+    .option('--proto <n>', 'only this IP protocol (6 tcp, 17 udp, 1 icmp)')
+    .option('--port <n>', 'only this destination port (with --proto)');
+}
+
+interface UnblockFlags extends CommonFlags {
+  falsePositive?: boolean;
+  reason?: string;
+}
+
+async function unblock(target: string, flags: UnblockFlags): Promise<void> {
+  const q = new URLSearchParams();
+  if (flags.falsePositive) q.set('falsePositive', 'true');
+  if (flags.reason) q.set('reason', flags.reason);
+  let path: string;
+  if (/^\d+$/.test(target)) path = `/api/decisions/${target}`;
+  else {
+    q.set('src', target);
+    path = '/api/decisions';
+  }
+  const query = q.toString();
+  const client = ApiClient.fromFlags(flags);
+  printChange(flags, await client.request('DELETE', query ? `${path}?${query}` : path));
+}
+
+function addUnblockOptions(cmd: Command): Command {
+  return cmd.option('--false-positive', 'the block was a mistake: the source gets its reputation back and the policy learns').option('--reason <text>', 'why (kept in the audit log)');
+}
+
+export function registerOperatorCommands(program: Command): void {
+  withClient(program.command('status').description('state of the running controller: switches, polling, decisions, counters')).action(
+    run(async (flags: CommonFlags) => {
+      const s = await ApiClient.fromFlags(flags).request<any>('GET', '/api/status');
+      if (flags.json) return printJson(s);
+      const byAction = Object.entries(s.decisions.byAction as Record<string, number>).map(([a, n]) => `${a} ${n}`).join(', ');
+      print(
+        [
+          `up ${formatSeconds(s.uptimeS)}, ${s.switches.length} switch(es), ${s.decisions.active} active decision(s)${byAction ? ` (${byAction})` : ''}`,
+          `polling every ${s.poll.intervalMs} ms; snapshots ${s.counters.snapshots}, detections ${s.counters.detections}, decisions ${s.counters.decisions}, ended ${s.counters.ended}, apply failures ${s.counters.applyFailures}`,
+          `tracked sources ${s.detect.trackedSources}, destinations ${s.detect.trackedDestinations}; packet-ins ${s.forwarding.packetIns} (shed ${s.forwarding.shedPacketIns})`,
+          ...s.switches.map((sw: any) => {
+            const poll = s.poll.last.find((p: any) => p.dpid === sw.dpid);
+            return `  ${sw.dpid}  ${sw.remote}  ${sw.ports} ports  rtt ${sw.echoRttMs} ms${poll ? `  last poll ${poll.pollMs} ms, ${poll.flows} flows` : ''}`;
+          }),
+        ].join('\n'),
+      );
+    }),
+  );
+
+  withClient(program.command('switches').description('connected switches with ports, echo round trip and last poll')).action(
+    run(async (flags: CommonFlags) => {
+      const r = await ApiClient.fromFlags(flags).request<{ switches: any[] }>('GET', '/api/switches');
+      if (flags.json) return printJson(r);
+      if (r.switches.length === 0) return print('no switch connected');
+      print(
+        table(
+          ['DPID', 'REMOTE', 'TABLES', 'PORTS', 'RTT', 'LAST POLL', 'FLOWS'],
+          r.switches.map((s) => [s.dpid, s.remote, String(s.tables ?? '?'), String(s.ports.length), `${s.echoRttMs} ms`, s.lastPoll ? `${s.lastPoll.pollMs} ms` : '-', s.lastPoll ? String(s.lastPoll.flows) : '-']),
+        ),
+      );
+    }),
+  );
+
+  const decisions = usageExits(program.command('decisions').description('list, add and delete mitigation decisions'));
+  withClient(decisions.command('list').alias('ls').description('decisions in force (or the history of one source)'))
+    .option('--src <ip>', 'only this source address or network')
+    .addOption(new Option('--action <action>', 'only this action').choices([...ACTIONS, 'throttle-victim']))
+    .addOption(new Option('--origin <origin>', 'only auto (policy) or admin decisions').choices(['auto', 'admin']))
+    .option('--all', 'ended decisions too (needs --src: history is kept per source)')
+    .option('--limit <n>', 'at most this many', '100')
+    .action(
+      run(async (flags: CommonFlags & { src?: string; action?: string; origin?: string; all?: boolean; limit: string }) => {
+        const limit = intOption(flags.limit, '--limit', 1, 1000)!;
+        if (flags.all && !flags.src) throw new CliError('--all needs --src: ended decisions are kept per source', 2);
+        const q = new URLSearchParams({ limit: String(limit), active: flags.all ? 'all' : 'true' });
+        if (flags.src) q.set('src', flags.src);
+        if (flags.action) q.set('action', flags.action);
+        if (flags.origin) q.set('origin', flags.origin);
+        const r = await ApiClient.fromFlags(flags).request<{ decisions: DecisionView[] }>('GET', `/api/decisions?${q}`);
+        if (flags.json) return printJson(r);
+        if (r.decisions.length === 0) return print('no decisions');
+        print(table(DECISION_HEADERS, decisionRows(r.decisions)));
+      }),
+    );
+  addBlockOptions(withClient(decisions.command('add').description('add an admin decision (block, rate-limit or monitor a source)')))
+    .requiredOption('--ip <ip>', 'source address or network (203.0.113.7 or 203.0.113.0/24)')
+    .action(run(async (flags: BlockFlags & { ip: string }) => block(flags.ip, flags)));
+  addUnblockOptions(withClient(decisions.command('delete').alias('rm').description('end a decision by id (unblock)')))
+    .argument('<id>', 'decision id (see decisions list)')
+    .action(
+      run(async (id: string, flags: UnblockFlags) => {
+        if (!/^\d+$/.test(id)) throw new CliError(`decision id must be a number, got "${id}"`, 2);
+        await unblock(id, flags);
+      }),
+    );
+
+  addBlockOptions(withClient(program.command('block').description('block a source now (admin decision, audited)')))
+    .argument('<ip>', 'source address or network (203.0.113.7 or 203.0.113.0/24)')
+    .action(run(async (ip: string, flags: BlockFlags) => block(ip, flags)));
+  addUnblockOptions(withClient(program.command('unblock').description('end the decision of a source, or a decision by id')))
+    .argument('<ip-or-id>', 'source address/network, or a decision id')
+    .action(run(async (target: string, flags: UnblockFlags) => unblock(target, flags)));
+
+  withClient(program.command('reputation').description('what ofguard knows about a source: reputation, trust, history'))
+    .argument('<ip>', 'source address or network')
+    .action(
+      run(async (ip: string, flags: CommonFlags) => {
+        const r = await ApiClient.fromFlags(flags).request<any>('GET', `/api/reputation/${encodeURIComponent(ip)}`);
+        if (flags.json) return printJson(r);
+        const lines = [
+          `${r.source}: ${r.known ? '' : 'never scored; '}reputation ${r.reputation}/100, trust ${r.trust ?? '-'}, offences ${r.offences}, false positives ${r.falsePositives}, admin overrides ${r.adminOverrides}`,
+          r.activeDecision ? `in force: #${r.activeDecision.id} ${r.activeDecision.action} for ${formatSeconds(r.activeDecision.remainingS)} — ${r.activeDecision.reason}` : 'no decision in force',
+        ];
+        if (r.hits.length) {
+          lines.push('', 'recent detections:', table(['AT', 'ATTACK', 'PATTERN', 'PPS', 'SCORE', 'OUTCOME', 'LEVEL'], r.hits.map((h: any) => [new Date(h.at).toISOString(), h.attackType, h.pattern, String(Math.round(h.packetRate)), String(h.score), h.outcome, h.level])));
+        }
+        if (r.decisions.length) lines.push('', 'decisions:', table(DECISION_HEADERS, decisionRows(r.decisions)));
+        print(lines.join('\n'));
+      }),
+    );
+
+  withClient(program.command('top').description('busiest sources now, with reputation and action; busiest destinations'))
+    .option('--limit <n>', 'how many', '20')
+    .action(
+      run(async (flags: CommonFlags & { limit: string }) => {
+        const limit = intOption(flags.limit, '--limit', 1, 100)!;
+        const r = await ApiClient.fromFlags(flags).request<{ sources: any[]; destinations: any[] }>('GET', `/api/top?limit=${limit}`);
+        if (flags.json) return printJson(r);
+        print(
+          [
+            r.sources.length === 0 ? 'no active sources' : table(['SOURCE', 'PPS', 'KBPS', 'REPUTATION', 'TRUST', 'ACTION'], r.sources.map((s) => [s.src, String(Math.round(s.packetRate)), String(Math.round((s.byteRate * 8) / 1000)), String(s.reputation), String(s.trust), s.action ?? '-'])),
+            '',
+            r.destinations.length === 0 ? 'no active destinations' : table(['DESTINATION', 'PPS', 'SOURCES/60s', 'Z', 'UNDER ATTACK'], r.destinations.map((d) => [d.dst, String(Math.round(d.packetRate)), String(d.uniqueIps), d.zScore.toFixed(1), d.underAttack ? 'yes' : 'no'])),
+          ].join('\n'),
+        );
+      }),
+    );
+
+  withClient(program.command('audit').description('who changed what: admin actions and policy decisions, oldest first'))
+    .option('--since <d>', 'entries newer than this, e.g. 1h, 1d', '1d')
+    .option('--limit <n>', 'at most this many', '100')
+    .action(
+      run(async (flags: CommonFlags & { since: string; limit: string }) => {
+        const ago = parseDuration(flags.since);
+        if (ago === undefined) throw new CliError(`--since must be like 30m, 4h or 1d, got "${flags.since}"`, 2);
+        const limit = intOption(flags.limit, '--limit', 1, 1000)!;
+        const since = Math.max(0, Math.floor(Date.now() - ago * 1000));
+        const r = await ApiClient.fromFlags(flags).request<{ entries: any[] }>('GET', `/api/audit?since=${since}&limit=${limit}`);
+        if (flags.json) return printJson(r);
+        if (r.entries.length === 0) return print('no audit entries');
+        print(
+          table(
+            ['AT', 'ACTOR', 'ACTION', 'TARGET', 'DECISION'],
+            r.entries.map((e) => [new Date(e.at).toISOString(), e.actor, e.action, e.target, e.after?.id !== undefined ? `#${e.after.id} ${e.after.action}` : '-']),
+          ),
+        );
+      }),
+    );
+
+  const config = usageExits(program.command('config').description('configuration file tools'));
+  usageExits(config.command('check').description('check a config file (JSON): prints "ok" or each problem as "path: reason"'))
+    .argument('<file>', 'config file')
+    .option('--json', 'problems as JSON')
+    .action((file: string, flags: { json?: boolean }) => {
+      try {
+        loadConfig({ file });
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        if (flags.json) printJson({ ok: false, code: err.code, problems: err.problems });
+        else for (const p of err.problems) print(`${p.path}: ${p.reason}`);
+        process.exit(1);
+      }
+      if (flags.json) printJson({ ok: true, problems: [] });
+      else print('ok');
+    });
+}

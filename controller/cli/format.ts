@@ -1,0 +1,55 @@
+/** Human output of the operator commands: aligned tables and short durations. Pure. */
+import type { DecisionTarget } from '../policy/decision.js';
+
+/** Columns padded to their widest cell; the last column is not padded. */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** 3725 → "1h2m", 59 → "59s", 0 → "0s". */
+export function formatSeconds(total: number): string {
+  const s = Math.max(0, Math.round(total));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (d > 0) return `${d}d${h}h`;
+  if (h > 0) return `${h}h${m}m`;
+  if (m > 0) return `${m}m${sec}s`;
+  return `${sec}s`;
+}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "90" / "90s" / "10m" / "4h" / "1d" / "1h30m" → seconds; undefined when it is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) > 0 ? Number(t) : undefined;
+  if (!/^(\d+(\.\d+)?[smhd])+$/.test(t)) return undefined;
+  let total = 0;
+  for (const [, n, unit] of t.matchAll(/(\d+(?:\.\d+)?)([smhd])/g)) total += Number(n) * UNITS[unit!]!;
+  return total > 0 ? total : undefined;
+}
+
+const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
+
+/** What part of the source's traffic a decision covers: "all", "tcp/22", "to 10.0.0.5", "dpid …:3". */
+export function formatScope(t: DecisionTarget): string {
+  const parts: string[] = [];
+  if (t.proto !== undefined) parts.push((PROTO_NAMES[t.proto] ?? `proto ${t.proto}`) + (t.dstPort !== undefined ? `/${t.dstPort}` : ''));
+  else if (t.dstPort !== undefined) parts.push(`port ${t.dstPort}`);
+  if (t.dst) parts.push(`to ${t.dst}`);
+  if (t.dpid) parts.push(`at ${t.dpid}${t.inPort !== undefined ? `:${t.inPort}` : ''}`);
+  return parts.length ? parts.join(' ') : 'all';
+}
+
+/** Long free text cut to `max` characters with an ellipsis. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
