@@ -89,7 +89,7 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
     series = new SeriesRecorder(startMs);
     const targets = ['srv1', 'srv2', 'srv1'];
     const clients = await Promise.all(Object.keys(OFFICE.clients).map((c, i) =>
-      startHttpClient(net, c, `http://${ips[targets[i]!]}:8080/`, Math.floor((total * 1000) / 400), 300)));
+      startHttpClient(net, c, `http://${ips[targets[i]!]}:8080/`, 100_000, 300, total)));
     const ran: { phase: Phase; startMs: number; endMs: number }[] = [];
     for (const phase of phases) {
       const started = Date.now();

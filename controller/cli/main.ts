@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { formatOfpPrint, ofpPrint } from '../openflow/index.js';
 import { startCommand } from './start.js';
 import { demoCommand } from './demo.js';
+import { registerOperatorCommands } from './commands.js';
 import { readTrace } from '../replay/read.js';
 import { formatTimeline, replayTimeline } from '../replay/timeline.js';
 import type { PolicyConfigInput } from '../policy/config.js';
@@ -20,12 +21,13 @@ program
 program
   .command('start')
   .description('run the controller in the foreground')
-  .option('--port <port>', 'OpenFlow listen port', (v) => parsePort(v, '--port'), 6653)
-  .option('--listen <address>', 'OpenFlow listen address', '0.0.0.0')
-  .option('--data <dir>', 'state folder (SQLite database, token, traces)', 'data')
-  .option('--poll-interval <ms>', 'statistics poll interval in milliseconds', (v) => parsePositive(v, '--poll-interval'), 1000)
+  .option('--config <file>', 'config file (JSON); OFGUARD_* environment variables and flags override it')
+  .option('--port <port>', 'OpenFlow listen port (default 6653)', (v) => parsePort(v, '--port'))
+  .option('--listen <address>', 'OpenFlow listen address (default 0.0.0.0)')
+  .option('--data <dir>', 'state folder: SQLite database, API token (default data)')
+  .option('--poll-interval <ms>', 'statistics poll interval in milliseconds (default 1000)', (v) => parsePositive(v, '--poll-interval'))
   .option('--record <trace>', 'record every stats snapshot to this trace file (for ofguard replay)')
-  .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+  .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['trace', 'debug', 'info', 'warn', 'error']))
   .action(async (opts) => startCommand(opts));
 
 program
@@ -103,5 +105,7 @@ function parsePositive(v: string, flag: string): number {
   if (!Number.isFinite(n) || n <= 0) fail(`${flag} must be a positive number, got "${v}"`);
   return n;
 }
+
+registerOperatorCommands(program);
 
 await program.parseAsync(process.argv);

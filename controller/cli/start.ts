@@ -1,39 +1,71 @@
-/** `ofguard start`: run the controller with the adaptive core until SIGINT/SIGTERM. */
+/**
+ * `ofguard start`: run the controller with the adaptive core and the admin API until
+ * SIGINT/SIGTERM. Configuration: the file (--config), then OFGUARD_* environment
+ * variables, then flags; checked once, frozen.
+ */
+import { readFileSync } from 'node:fs';
 import { Guard } from '../guard.js';
 import { systemClock } from '../clock.js';
 import { createLogger } from '../log.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { startApi } from '../api/index.js';
 
 export interface StartOptions {
-  port: number;
-  listen: string;
-  data: string;
-  pollInterval: number;
-  logLevel: string;
+  config?: string;
+  port?: number;
+  listen?: string;
+  data?: string;
+  pollInterval?: number;
+  logLevel?: string;
   record?: string;
 }
 
+function configFrom(opts: StartOptions): Config {
+  try {
+    return loadConfig({
+      file: opts.config, env: process.env,
+      flags: { dataDir: opts.data, pollIntervalMs: opts.pollInterval, openflow: { port: opts.port, listen: opts.listen }, logging: { level: opts.logLevel as Config['logging']['level'] | undefined } },
+    });
+  } catch (err) {
+    process.stderr.write(`ofguard: ${(err as Error).message}\n`);
+    if (err instanceof ConfigError) for (const p of err.problems) process.stderr.write(`  ${p.path}: ${p.reason}\n`);
+    process.exit(2);
+  }
+}
+
 export async function startCommand(opts: StartOptions): Promise<void> {
-  const logger = createLogger({ level: opts.logLevel });
+  const config = configFrom(opts);
+  const logger = createLogger({ level: config.logging.level });
   let guard: Guard;
   try {
+    const t = config.openflow.tls;
+    // Mutual TLS when a CA is given: a switch must present a certificate signed by it.
+    const tls = t
+      ? { key: readFileSync(t.key), cert: readFileSync(t.cert), ...(t.ca ? { ca: readFileSync(t.ca), requestCert: true, rejectUnauthorized: true } : {}) }
+      : undefined;
     guard = new Guard({
-      controller: { port: opts.port, host: opts.listen, pollIntervalMs: opts.pollInterval },
-      dataDir: opts.data, clock: systemClock, logger,
+      controller: { port: config.openflow.port, host: config.openflow.listen, pollIntervalMs: config.pollIntervalMs, ...(tls ? { tls } : {}) },
+      dataDir: config.dataDir, detect: config.detect, policy: config.policy, scope: config.enforcement.scope,
+      clock: systemClock, logger,
       ...(opts.record ? { recordPath: opts.record } : {}),
     });
   } catch (err) {
-    // A corrupt or unwritable database, a bad whitelist entry: say which and stop.
+    // A corrupt or unwritable database, a bad whitelist entry, unreadable TLS files: say which and stop.
     logger.fatal({ err: (err as Error).message }, 'cannot start');
     process.exit(1);
   }
   try {
     await guard.start();
   } catch (err) {
-    logger.fatal({ err: (err as Error).message, port: opts.port }, 'cannot listen for switches');
+    logger.fatal({ err: (err as Error).message, port: config.openflow.port }, 'cannot listen for switches');
     process.exit(1);
   }
+  const api = config.api.enabled ? await startApi(guard, config) : undefined;
+  if (api) logger.info({ url: api.url }, 'admin API listening (token in the data folder: api-token)');
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'stopping');
+    await api?.close();
     await guard.stop();
     process.exit(0);
   };

@@ -253,10 +253,11 @@ export class FeatureExtractor {
     const kind = f.kind;
     const packets = f.packets;
     if (kind === 'other' || packets <= 0 || f.src === '') return false;
-    if (kind === 'accounting' && f.srcPort !== undefined && f.dstPort === undefined) {
-      // A service answering its clients (the flow is keyed by the service's own port):
-      // what it carries is what the client received, not traffic the server originates.
-      // Counting it as the server's would flag a victim for answering a SYN flood.
+    if (kind === 'accounting' && isAnswer(f)) {
+      // A service answering its clients (the flow is keyed by the service's own port), or a
+      // host answering pings: what it carries is what the other side received, not traffic
+      // this host originates. Counting it as the answering host's would flag a victim for
+      // answering a flood. (ICMP errors still count: their rate is a reputation factor.)
       const dst = f.dst;
       if (dst === undefined) return false;
       const dv4 = parseIPv4(dst);
@@ -543,4 +544,10 @@ export class FeatureExtractor {
 
 function mix(prev: number, x: number, alpha: number): number {
   return prev + alpha * (x - prev);
+}
+
+/** Traffic that answers the flow's destination: replies keyed by the service's own port, ICMP echo replies. */
+export function isAnswer(f: FlowDelta): boolean {
+  if (f.srcPort !== undefined && f.dstPort === undefined) return true;
+  return (f.proto === 1 && f.icmpType === 0) || (f.proto === 58 && f.icmpType === 129);
 }

@@ -42,6 +42,7 @@ const EPHEMERAL_FLOOR = 32768;
 const WELL_KNOWN_LIMIT = 1024;
 const TCP_SYN = 0x002;
 const TCP_ACK = 0x010;
+const TCP_RST = 0x004;
 
 interface SwitchState {
   ports: Map<number, PortDescription>;
@@ -64,6 +65,8 @@ export interface AccountingKey {
   /** the service side's port: dst port for client→server, src port for server→client */
   port?: number;
   portIsSource?: boolean;
+  /** ICMP/ICMPv6 type: echo replies and errors are answers, told apart from requests */
+  icmpType?: number;
   v6: boolean;
 }
 
@@ -182,7 +185,7 @@ export class ForwardingApp {
 
   private account(s: SwitchState, pkt: PacketSummary, now: number, out: OfpMessage[]): void {
     const key = accountingKey(pkt);
-    const id = `${key.src}|${key.dst}|${key.proto}|${key.port ?? ''}|${key.portIsSource ? 's' : 'd'}`;
+    const id = `${key.src}|${key.dst}|${key.proto}|${key.port ?? key.icmpType ?? ""}|${key.portIsSource ? "s" : "d"}`;
     const seen = s.recent.get(id);
     if (seen !== undefined && now - seen < this.opts.installHoldMs) return;
     if (s.recent.size > 4 * this.opts.maxAccountingFlows) pruneOlderThan(s.recent, now - this.opts.installHoldMs);
@@ -229,17 +232,18 @@ function pruneOlderThan(map: Map<string, number>, cutoff: number): void {
 
 export function accountingKey(pkt: PacketSummary): AccountingKey {
   const key: AccountingKey = { src: pkt.ipSrc!, dst: pkt.ipDst!, proto: pkt.ipProto!, v6: pkt.ethType === ETH_TYPE.ipv6 };
+  if ((key.proto === 1 || key.proto === 58) && pkt.icmpType !== undefined) key.icmpType = pkt.icmpType;
   if (pkt.dstPort !== undefined && pkt.srcPort !== undefined) {
     // Key by the service port so one client's many connections share one flow, and a
     // server's replies to them too. Without TCP flags to go by: a well-known port (< 1024)
     // names the service; else a port below the ephemeral range facing one inside it does;
     // otherwise the destination.
     // A TCP segment says it outright: SYN alone opens (the destination is the service),
-    // SYN+ACK answers (the source is). A server answering a SYN flood from arbitrary client
+    // SYN+ACK or RST answers (the source is the service, or the closed port). A server answering a SYN flood from arbitrary client
     // ports must not look like a server sending to many ports.
     const { srcPort, dstPort } = pkt;
-    const flags = pkt.ipProto === 6 ? (pkt.tcpFlags ?? 0) & (TCP_SYN | TCP_ACK) : 0;
-    const replyFromService = flags === (TCP_SYN | TCP_ACK) ? true
+    const flags = pkt.ipProto === 6 ? (pkt.tcpFlags ?? 0) & (TCP_SYN | TCP_ACK | TCP_RST) : 0;
+    const replyFromService = flags === (TCP_SYN | TCP_ACK) || (flags & TCP_RST) !== 0 ? true
       : flags === TCP_SYN ? false
         : srcPort < WELL_KNOWN_LIMIT
           ? dstPort >= WELL_KNOWN_LIMIT
@@ -262,6 +266,7 @@ export function accountingMatch(key: AccountingKey): Match {
     if (key.proto === 6) m[key.portIsSource ? 'tcpSrc' : 'tcpDst'] = key.port;
     else if (key.proto === 17) m[key.portIsSource ? 'udpSrc' : 'udpDst'] = key.port;
   }
+  if (key.icmpType !== undefined) m[key.v6 ? 'icmpv6Type' : 'icmpv4Type'] = key.icmpType;
   return m;
 }
 

@@ -13,11 +13,13 @@ export function startHttpServer(net: Mininet, host: string, port = 8080, seconds
   return net.spawn(host, `${process.execPath} ${HTTP_SERVER} ${ip} ${port} ${seconds}`, seconds + 5);
 }
 
-/** A legitimate client: `count` HTTP requests, one every `intervalMs`; prints one status code per line. */
-export function startHttpClient(net: Mininet, host: string, url: string, count: number, intervalMs = 200) {
-  const seconds = Math.ceil(count * (intervalMs / 1000 + 2)) + 5;
-  const cmd = `for i in $(seq 1 ${count}); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 2 ${url}; sleep ${intervalMs / 1000}; done`;
-  return net.spawn(host, cmd, seconds);
+/**
+ * A legitimate client: HTTP requests one every `intervalMs`, `count` of them at most and
+ * for `seconds` at most; prints one status code per line.
+ */
+export function startHttpClient(net: Mininet, host: string, url: string, count: number, intervalMs = 200, seconds = Math.ceil(count * (intervalMs / 1000 + 2))) {
+  const cmd = `end=$(($(date +%s) + ${seconds})); i=0; while [ $i -lt ${count} ] && [ $(date +%s) -lt $end ]; do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 2 ${url}; i=$((i + 1)); sleep ${intervalMs / 1000}; done`;
+  return net.spawn(host, cmd, seconds + 10);
 }
 
 export function countSuccesses(out: string): { ok: number; total: number } {

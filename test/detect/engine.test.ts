@@ -62,6 +62,19 @@ test('a server answering a SYN flood is never the one detected', () => {
   assert.not.ok(seen.has('10.0.0.1'), 'the victim is not');
 });
 
+test('a host answering a ping flood (echo replies) is never the one detected', () => {
+  const e = engine();
+  const round = () => [
+    flow({ src: '198.51.100.8', dst: '10.0.0.1', proto: 1, icmpType: 8, packets: 30000, bytes: 30000 * 84 }),
+    flow({ src: '10.0.0.1', dst: '198.51.100.8', proto: 1, icmpType: 0, packets: 30000, bytes: 30000 * 84 }),
+  ];
+  const seen = new Set<string>();
+  e.ingest(snap(0, round(), undefined, 0));
+  for (let s = 1; s <= 5; s++) for (const d of e.ingest(snap(s, round()))) seen.add(d.src);
+  assert.ok(seen.has('198.51.100.8'), 'the flooder is detected');
+  assert.not.ok(seen.has('10.0.0.1'), 'the host answering it is not');
+});
+
 test('benign clients, even busy ones, are not detected', () => {
   const e = engine();
   const flows = [...webClient('192.0.2.10', 40), ...webClient('192.0.2.11', 400), ...webClient('192.0.2.12', 2500, '10.0.0.3')];

@@ -116,10 +116,12 @@ test('the service port names the flow on both sides, whatever the client port', 
   assert.is(key(8080, 3000, 0x12), 'src:8080', 'SYN+ACK: the source is the service');
   assert.is(key(3000, 8080, 0x02), 'dst:8080', 'SYN: the destination is the service');
   assert.is(key(8080, 3000, 0x18), 'dst:3000', 'no handshake flags: the port rule (ambiguous case)');
+  assert.is(key(9000, 3000, 0x14), 'src:9000', 'RST+ACK from a closed port answers the client');
 });
 
 test('accounting keys: UDP/ICMP/IPv6', () => {
-  assert.equal(accountingKey(parsePacket(ipv4Frame('10.0.0.1', '10.0.0.2', 1))!), { src: '10.0.0.1', dst: '10.0.0.2', proto: 1, v6: false });
+  // ICMP echo request (type 8 in the first byte of the header)
+  assert.equal(accountingKey(parsePacket(ipv4Frame('10.0.0.1', '10.0.0.2', 1, 0x0800))!), { src: '10.0.0.1', dst: '10.0.0.2', proto: 1, icmpType: 8, v6: false });
   const udp = accountingKey(parsePacket(ipv4Frame('10.0.0.1', '10.0.0.2', 17, 5353, 53))!);
   assert.equal(udp, { src: '10.0.0.1', dst: '10.0.0.2', proto: 17, port: 53, v6: false });
 });

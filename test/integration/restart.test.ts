@@ -23,7 +23,7 @@ const restart = suite('controller restart');
 function startControllerProcess(port: number, dataDir: string): { child: ChildProcess; log: () => string } {
   let log = '';
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'controller/cli/main.ts'), 'start', '--port', String(port), '--listen', '127.0.0.1', '--data', dataDir], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OFGUARD_LOG_LEVEL: 'info' },
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OFGUARD_LOG_LEVEL: 'info', OFGUARD_API_ENABLED: 'false' },
   });
   child.stdout!.on('data', (d) => { log += d; });
   child.stderr!.on('data', (d) => { log += d; });
