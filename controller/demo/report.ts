@@ -67,7 +67,7 @@ export class SeriesRecorder {
     };
     for (const f of s.flows) {
       if (!f.src || f.srcPrefix !== undefined) continue;
-      if (f.kind === 'accounting') bump(this.passed, f.src, f.packetRate);
+      if (f.kind === 'accounting' || f.kind === 'syn') bump(this.passed, f.src, f.packetRate);
       else if (f.kind === 'drop' || f.kind === 'meter') bump(this.viaTable0, f.src, f.packetRate);
     }
   }

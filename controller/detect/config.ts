@@ -77,6 +77,11 @@ export const DetectConfigSchema = z.object({
 
   /** Classifier confidence below which a non-benign verdict is not reported. */
   minConfidence: z.number().min(0).max(1).default(0.5),
+  /**
+   * Connection attempts per second (SYN without ACK) past which a source is a SYN flood
+   * whatever the model says: a victim answering every SYN makes the flood look answered.
+   */
+  synFloodConnections: z.number().positive().default(200),
   /** Magnitude thresholds behind the base severity (conn/s, the SYN-flood seed's bands). */
   severity: z
     .object({

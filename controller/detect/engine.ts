@@ -105,13 +105,21 @@ export class DetectionEngine {
     const victim = this.fx.destinations.underAttack(c.src, now);
     const icmpErrorRate = victim ? 0 : f[F.icmpErrorRate]!;
     const anomalies = protocolAnomalies({ portZero: c.portZero, land: c.land, icmpErrorRate }, this.config.icmpErrorFlood);
-    const attack = verdict.type !== 'benign' && verdict.confidence >= this.config.minConfidence;
+    let type = verdict.type;
+    let confidence = verdict.confidence;
+    let attack = type !== 'benign' && confidence >= this.config.minConfidence;
+    if (!attack && f[F.connRate]! >= this.config.synFloodConnections) {
+      attack = true;
+      type = 'syn-flood';
+      confidence = this.config.minConfidence;
+      signals.push({ name: 'volume.connections', points: 0, detail: `${Math.round(f[F.connRate]!)} conn/s ≥ ${this.config.synFloodConnections}: a SYN flood whatever the model says` });
+    }
     if (!attack && !blocklisted && anomalies.length === 0) return undefined;
     const key = c.srcPrefix === undefined ? c.src : `${c.src}/${c.srcPrefix}`;
     // One detection per source per interval, whichever switch reports it first.
     if (now - this.history.lastHitAt(key) < intervalMs) return undefined;
 
-    const attackType: AttackType = attack ? verdict.type : 'benign';
+    const attackType: AttackType = attack ? type : 'benign';
     const connections = f[F.connRate]!;
     const a = assess(
       {
@@ -145,7 +153,7 @@ export class DetectionEngine {
       at: now,
       pattern: a.pattern,
       attackType,
-      confidence: verdict.confidence,
+      confidence,
       severity,
       connections,
       packetRate: f[F.packetRate]!,

@@ -26,6 +26,11 @@ const KIND_BY_PURPOSE: Partial<Record<FlowPurpose, FlowKind>> = {
   [FlowPurpose.throttleVictim]: 'meter',
 };
 
+/** 1 for an accounting flow seen for the first time (its triggering packet), else 0. */
+function firstPacket(cookie: bigint): bigint {
+  return purposeOf(cookie) === FlowPurpose.accounting ? 1n : 0n;
+}
+
 export function flowKind(cookie: bigint): FlowKind {
   const purpose = purposeOf(cookie);
   return (purpose !== undefined && KIND_BY_PURPOSE[purpose]) || 'other';
@@ -106,7 +111,9 @@ export class FlowCounterTracker {
       const key = flowKey(f.tableId, f.priority, f.cookie, f.match);
       const prev = this.seen.get(key);
       const reset = !prev || f.packetCount < prev.packets || f.byteCount < prev.bytes || f.durationSec < prev.durationSec;
-      const dp = reset ? f.packetCount : f.packetCount - prev.packets;
+      // The packet that made the controller install an accounting flow went through the
+      // table-miss rule, not the flow: count it, or a scan's one-packet probes vanish.
+      const dp = reset ? f.packetCount + firstPacket(f.cookie) : f.packetCount - prev.packets;
       const db = reset ? f.byteCount : f.byteCount - prev.bytes;
       if (prev) { prev.packets = f.packetCount; prev.bytes = f.byteCount; prev.durationSec = f.durationSec; prev.generation = gen; }
       else this.seen.set(key, { packets: f.packetCount, bytes: f.byteCount, durationSec: f.durationSec, generation: gen });
@@ -116,7 +123,7 @@ export class FlowCounterTracker {
       const key = flowKey(r.tableId, r.priority, r.cookie, r.match);
       const prev = this.seen.get(key);
       this.seen.delete(key);
-      const dp = prev && r.packetCount >= prev.packets ? r.packetCount - prev.packets : r.packetCount;
+      const dp = prev && r.packetCount >= prev.packets ? r.packetCount - prev.packets : r.packetCount + (prev ? 0n : firstPacket(r.cookie));
       const db = prev && r.byteCount >= prev.bytes ? r.byteCount - prev.bytes : r.byteCount;
       out.push(this.delta(dpid, r.tableId, r.cookie, r.match, dp, db, r.packetCount, r.byteCount, r.durationSec, seconds, true));
     }

@@ -75,6 +75,20 @@ test('a host answering a ping flood (echo replies) is never the one detected', (
   assert.not.ok(seen.has('10.0.0.1'), 'the host answering it is not');
 });
 
+test('a SYN flood the model calls benign (every SYN answered) is still detected by its volume', () => {
+  const benignModel = { predict: () => ({ type: 'benign' as const, confidence: 0.99 }) };
+  const e = new DetectionEngine({ maxSources: 4096 }, { classifier: benignModel as never });
+  let ds = e.ingest(snap(0, synFlood('198.51.100.9', 5000), undefined, 0));
+  for (let s = 1; s <= 3; s++) ds = e.ingest(snap(s, synFlood('198.51.100.9', 5000)));
+  assert.is(ds.length, 1);
+  assert.is(ds[0]!.attackType, 'syn-flood');
+  assert.ok(ds[0]!.signals.some((x) => x.name === 'volume.connections'));
+  const quiet = new DetectionEngine({ maxSources: 4096 }, { classifier: benignModel as never });
+  let none = quiet.ingest(snap(0, synFlood('198.51.100.9', 50), undefined, 0));
+  for (let s = 1; s <= 3; s++) none = quiet.ingest(snap(s, synFlood('198.51.100.9', 50)));
+  assert.is(none.length, 0, 'below the floor the model decides');
+});
+
 test('benign clients, even busy ones, are not detected', () => {
   const e = engine();
   const flows = [...webClient('192.0.2.10', 40), ...webClient('192.0.2.11', 400), ...webClient('192.0.2.12', 2500, '10.0.0.3')];

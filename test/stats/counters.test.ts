@@ -18,7 +18,7 @@ function removed(packets: number, bytes: number, durationSec: number): FlowRemov
 test('deltas and rates between polls; fields from the match', () => {
   const t = new FlowCounterTracker();
   const [first] = t.update('01', [stat(10, 1000, 0)], [], 0);
-  assert.is(first.packets, 10);
+  assert.is(first.packets, 11, 'the packet-in that created the flow counts too');
   assert.is(first.kind, 'accounting');
   assert.is(first.src, '10.0.0.1');
   assert.is(first.dst, '10.0.0.2');
@@ -37,7 +37,7 @@ test('a re-added flow (counter went down or flow younger) counts from zero', () 
   const t = new FlowCounterTracker();
   t.update('01', [stat(100, 10_000, 50)], [], 0);
   const [d] = t.update('01', [stat(7, 700, 1)], [], 1000);
-  assert.is(d.packets, 7);
+  assert.is(d.packets, 8, 'a re-added flow was created by a packet-in as well');
 });
 
 test('flow-removed gives the packets since the last poll, once', () => {
@@ -50,7 +50,7 @@ test('flow-removed gives the packets since the last poll, once', () => {
   assert.is(t.size, 0);
   // a flow never polled before it was removed counts whole
   const [lone] = new FlowCounterTracker().update('01', [], [removed(12, 1200, 2)], 1000);
-  assert.is(lone.packets, 12);
+  assert.is(lone.packets, 13);
 });
 
 test('flows that vanish without a flow-removed are forgotten; memory stays bounded', () => {
@@ -59,6 +59,15 @@ test('flows that vanish without a flow-removed are forgotten; memory stays bound
   assert.is(t.size, 2);
   t.update('01', [stat(2, 2, 2)], [], 1000);
   assert.is(t.size, 1);
+});
+
+test('a scan: one-packet flows still count their packet-in; other kinds do not', () => {
+  const t = new FlowCounterTracker();
+  const probes = Array.from({ length: 50 }, (_, i) => stat(0, 0, 0, { ...match, tcpDst: 1000 + i }));
+  const out = t.update('01', probes, [], 1000);
+  assert.is(out.reduce((n, d) => n + d.packets, 0), 50);
+  const [syn] = new FlowCounterTracker().update('01', [stat(0, 0, 0, match, cookieFor(FlowPurpose.syn))], [], 1000);
+  assert.is(syn.packets, 0);
 });
 
 test('subnet prefix from masks; kind from the cookie', () => {
