@@ -74,12 +74,13 @@ function popcount16(n: number): number {
 /** Fills the address/port fields of a FlowDelta from an ofguard match. */
 function describeMatch(match: Match, d: FlowDelta): void {
   d.src = match.ipv4Src ?? match.ipv6Src ?? '';
+  // A full-length mask is a host match: no prefix, so every consumer sees one spelling.
   const srcPrefix = prefixLength(match.ipv4SrcMask ?? match.ipv6SrcMask);
-  if (srcPrefix !== undefined) d.srcPrefix = srcPrefix;
+  if (srcPrefix !== undefined && srcPrefix < (match.ipv6Src !== undefined ? 128 : 32)) d.srcPrefix = srcPrefix;
   const dst = match.ipv4Dst ?? match.ipv6Dst;
   if (dst !== undefined) d.dst = dst;
   const dstPrefix = prefixLength(match.ipv4DstMask ?? match.ipv6DstMask);
-  if (dstPrefix !== undefined) d.dstPrefix = dstPrefix;
+  if (dstPrefix !== undefined && dstPrefix < (match.ipv6Dst !== undefined ? 128 : 32)) d.dstPrefix = dstPrefix;
   if (match.ipProto !== undefined) d.proto = match.ipProto;
   const dstPort = match.tcpDst ?? match.udpDst;
   if (dstPort !== undefined) d.dstPort = dstPort;

@@ -74,6 +74,8 @@ test('subnet prefix from masks; kind from the cookie', () => {
   const t = new FlowCounterTracker();
   const [d] = t.update('01', [stat(5, 500, 1, { ethType: 0x0800, ipv4Src: '10.1.2.0', ipv4SrcMask: '255.255.255.0' }, cookieFor(FlowPurpose.aggregate))], [], 1000);
   assert.is(d.srcPrefix, 24);
+  const [host] = t.update('01', [stat(5, 500, 1, { ethType: 0x0800, ipv4Src: '10.1.2.3', ipv4SrcMask: '255.255.255.255' }, cookieFor(FlowPurpose.drop, 9))], [], 1000);
+  assert.is(host.srcPrefix, undefined, 'a /32 mask is a host match');
   assert.is(d.kind, 'aggregate');
   assert.is(flowKind(cookieFor(FlowPurpose.drop, 42)), 'drop');
   assert.is(flowKind(cookieFor(FlowPurpose.rateLimit, 42)), 'meter');
