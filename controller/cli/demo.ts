@@ -13,7 +13,7 @@ import { systemClock } from '../clock.js';
 import { Mininet, repoRoot } from '../mininet/client.js';
 import { countSuccesses, startHttpClient, startHttpServer } from '../mininet/traffic.js';
 import { OFFICE, officeScenario, type Phase } from '../demo/scenario.js';
-import { buildReport, renderSvg, SeriesRecorder, summaryTable, type SourceSeries } from '../demo/report.js';
+import { buildReport, renderSvg, SeriesRecorder, summaryTable, type DemoReport, type SourceSeries } from '../demo/report.js';
 import type { Decision } from '../policy/decision.js';
 
 export interface DemoOptions {
@@ -21,6 +21,8 @@ export interface DemoOptions {
   /** stretch or shrink every phase (1 = about 60 s of attacks) */
   scale: number;
   logLevel: string;
+  /** where progress lines go (the terminal by default) */
+  say?: (line: string) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,9 +43,15 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
     process.stderr.write('ofguard demo builds a Mininet network on Open vSwitch and needs root: sudo bin/ofguard demo\n');
     process.exit(2);
   }
+  await runDemo(opts);
+}
+
+/** Runs the whole demo and returns its report (also written to `opts.out`). */
+export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const out = resolve(opts.out);
   mkdirSync(out, { recursive: true });
-  const say = (line: string) => process.stdout.write(line + '\n');
+  const say = opts.say ?? ((line: string) => process.stdout.write(line + '\n'));
+  const progress = opts.say ? () => undefined : (text: string) => process.stdout.write(text);
   say(`ofguard demo — report and logs in ${out}`);
   execFileSync('bash', [join(repoRoot(), 'scripts', 'ovs-start.sh')], { stdio: 'inherit' });
 
@@ -69,7 +77,8 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
     await net.stop();
     await guard.stop();
   };
-  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  const onSigint = () => void stop().then(() => process.exit(130));
+  process.once('SIGINT', onSigint);
   try {
     say('starting the office network: srv1-2, cli1-3, att1-8 on one Open vSwitch (userspace datapath)');
     await net.start({ topo: 'office', port });
@@ -98,9 +107,9 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
       while (Date.now() - started < phase.seconds * 1000) {
         await sleep(1000);
         const active = guard.activeDecisions().filter((d) => d.action !== 'monitor');
-        process.stdout.write(`\r        ${Math.round((Date.now() - startMs) / 1000)}s/${total}s · active mitigations: ${active.map((d) => `${d.target.src}:${d.action}`).join(' ') || 'none'}`.padEnd(110));
+        progress(`\r        ${Math.round((Date.now() - startMs) / 1000)}s/${total}s · active mitigations: ${active.map((d) => `${d.target.src}:${d.action}`).join(' ') || 'none'}`.padEnd(110));
       }
-      process.stdout.write('\n');
+      progress('\n');
       for (const h of handles) await net.wait(h.handle, 15);
       ran.push({ phase, startMs: started, endMs: Date.now() });
     }
@@ -118,7 +127,9 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
     writeFileSync(join(out, 'summary.txt'), table + '\n');
     say('\n' + table);
     say(`\nreport: ${join(out, 'report.json')}\nchart:  ${join(out, 'report.svg')}\nlog:    ${join(out, 'controller.log')}`);
+    return report;
   } finally {
+    process.off('SIGINT', onSigint);
     await stop();
   }
 }
