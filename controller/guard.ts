@@ -22,6 +22,7 @@ import { sourceKey } from './policy/address.js';
 import { openStore, type Store } from './store/store.js';
 import { Enforcer } from './mitigate/enforcer.js';
 import type { ScopeMode } from './mitigate/scope.js';
+import type { MeterFallback } from './mitigate/fallback.js';
 import type { TrafficSnapshot } from './stats/snapshot.js';
 import type { Decision } from './policy/decision.js';
 import { TraceRecorder } from './replay/recorder.js';
@@ -33,6 +34,8 @@ export interface GuardOptions {
   detect?: DetectConfigInput;
   policy?: PolicyConfigInput;
   scope?: ScopeMode;
+  /** What a rate limit becomes on a switch with no meter left. */
+  meterFallback?: MeterFallback;
   /** Record every snapshot to this trace file (controller/replay/FORMAT.md). */
   recordPath?: string;
   /** How often the policy reviews expiries and step-downs. */
@@ -75,6 +78,7 @@ export class Guard extends EventEmitter<GuardEvents> {
     this.enforcer = new Enforcer({
       clock: opts.clock, logger: opts.logger, scope: opts.scope ?? 'ingress',
       whitelist: policyConfig.whitelist, ingress: this.ingressView,
+      ...(opts.meterFallback ? { meterFallback: opts.meterFallback } : {}),
     });
     this.controller = new Controller({ ...defaultControllerOptions, ...opts.controller, clock: opts.clock, logger: opts.logger });
     if (opts.recordPath) this.recorder = TraceRecorder.create(opts.recordPath, { createdAt: opts.clock.now(), config: opts.detect ?? {} });
