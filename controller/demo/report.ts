@@ -65,11 +65,25 @@ export class SeriesRecorder {
       while (a.length <= sec) a.push(0);
       a[sec] += v;
     };
+    // Open vSwitch credits every rule a packet was looked up in, so table-1 counters after a
+    // meter also count what the meter's band dropped: for a metered source, what got
+    // through is what entered the meter less the band's drops.
+    const seconds = s.intervalMs > 0 ? s.intervalMs / 1000 : 1;
+    const bandDrops = new Map<number, number>();
+    for (const m of s.meters) bandDrops.set(m.meterId, m.droppedPackets / seconds);
+    const metered = new Map<string, number>();
+    for (const f of s.flows) {
+      if (f.kind === 'meter' && f.meterId !== undefined && f.src && f.srcPrefix === undefined) {
+        metered.set(f.src, (metered.get(f.src) ?? 0) + Math.max(0, f.packetRate - (bandDrops.get(f.meterId) ?? 0)));
+      }
+    }
     for (const f of s.flows) {
       if (!f.src || f.srcPrefix !== undefined) continue;
-      if (f.kind === 'accounting' || f.kind === 'syn') bump(this.passed, f.src, f.packetRate);
-      else if (f.kind === 'drop' || f.kind === 'meter') bump(this.viaTable0, f.src, f.packetRate);
+      if (f.kind === 'accounting' || f.kind === 'syn') {
+        if (!metered.has(f.src)) bump(this.passed, f.src, f.packetRate);
+      } else if (f.kind === 'drop' || f.kind === 'meter') bump(this.viaTable0, f.src, f.packetRate);
     }
+    for (const [src, rate] of metered) bump(this.passed, src, rate);
   }
 
   series(roles: Map<string, { role: SourceSeries['role']; host: string }>, seconds: number): SourceSeries[] {

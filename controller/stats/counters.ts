@@ -118,7 +118,9 @@ export class FlowCounterTracker {
       const db = reset ? f.byteCount : f.byteCount - prev.bytes;
       if (prev) { prev.packets = f.packetCount; prev.bytes = f.byteCount; prev.durationSec = f.durationSec; prev.generation = gen; }
       else this.seen.set(key, { packets: f.packetCount, bytes: f.byteCount, durationSec: f.durationSec, generation: gen });
-      out.push(this.delta(dpid, f.tableId, f.cookie, f.match, dp, db, f.packetCount, f.byteCount, f.durationSec, seconds, false));
+      const d = this.delta(dpid, f.tableId, f.cookie, f.match, dp, db, f.packetCount, f.byteCount, f.durationSec, seconds, false);
+      for (const ins of f.instructions) if (ins.type === 'meter') d.meterId = ins.meterId;
+      out.push(d);
     }
     for (const r of removed) {
       const key = flowKey(r.tableId, r.priority, r.cookie, r.match);

@@ -39,6 +39,12 @@ export interface FlowDelta {
   icmpType?: number;
   /** Ingress port of the match, when the flow is scoped to one. */
   inPort?: number;
+  /**
+   * The meter a 'meter' flow sends its packets through. Open vSwitch credits every rule a
+   * packet was looked up in, so flows after a meter also count what its band dropped: the
+   * meter's own band counters (MeterDelta.droppedPackets) say what got through.
+   */
+  meterId?: number;
   /** Packets and bytes during this interval (never negative). */
   packets: number;
   bytes: number;

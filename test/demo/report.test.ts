@@ -47,6 +47,16 @@ test('latency from attack start to the first mitigating decision; drop rate from
   assert.is(att.passed[5], 0);
 });
 
+test('a metered source: what got through is what entered the meter less its band drops', () => {
+  const rec = new SeriesRecorder(T0);
+  const meterFlow: FlowDelta = { ...flow('10.0.0.7', 'meter', 10_000), cookie: cookieFor(FlowPurpose.rateLimit, 3), meterId: 4 };
+  // Open vSwitch also credits the table-1 flow with every packet that entered the meter.
+  rec.add({ ...snap(1, [meterFlow, flow('10.0.0.7', 'accounting', 10_000)]), meters: [{ dpid: '01', meterId: 4, flowCount: 1, packets: 10_000, bytes: 0, droppedPackets: 9_900, packetRate: 10_000 }] });
+  const [s] = rec.series(new Map(), 3);
+  assert.is(s!.arriving[1], 10_000);
+  assert.is(s!.passed[1], 100);
+});
+
 test('summary table and SVG chart', () => {
   const r = scenario();
   const table = summaryTable(r);

@@ -70,6 +70,14 @@ test('a scan: one-packet flows still count their packet-in; other kinds do not',
   assert.is(syn.packets, 0);
 });
 
+test('a meter flow says which meter it uses', () => {
+  const t = new FlowCounterTracker();
+  const f = { ...stat(5, 500, 1, match, cookieFor(FlowPurpose.rateLimit, 3)), tableId: 0, instructions: [{ type: 'meter' as const, meterId: 7 }, { type: 'goto_table' as const, tableId: 1 }] };
+  const [d] = t.update('01', [f], [], 1000);
+  assert.is(d.meterId, 7);
+  assert.is(d.kind, 'meter');
+});
+
 test('subnet prefix from masks; kind from the cookie', () => {
   const t = new FlowCounterTracker();
   const [d] = t.update('01', [stat(5, 500, 1, { ethType: 0x0800, ipv4Src: '10.1.2.0', ipv4SrcMask: '255.255.255.0' }, cookieFor(FlowPurpose.aggregate))], [], 1000);
