@@ -43,8 +43,11 @@ program
       fail(`cannot read ${file}: ${(err as Error).message}`);
     }
     try {
-      const text = opts.json ? JSON.stringify(ofpPrint(bytes), null, 2) : formatOfpPrint(bytes);
+      const entries = ofpPrint(bytes);
+      const text = opts.json ? JSON.stringify(entries, null, 2) : formatOfpPrint(bytes);
       process.stdout.write(text + '\n');
+      // Everything decodable was printed; a message that was not makes the exit code say so.
+      if (entries.some((e) => e.error)) process.exitCode = 1;
     } catch (err) {
       fail(`${file}: ${(err as Error).message}`);
     }

@@ -50,6 +50,7 @@ test('bad input: a clear message and a non-zero exit', () => {
   writeFileSync(junk, Buffer.from('GET / HTTP/1.1\r\n\r\n'));
   const r = ofguard('ofp-print', junk);
   assert.match(r.stdout + r.stderr, /OFP_BAD_VERSION/);
+  assert.is(r.status, 1, 'undecodable input gives a non-zero exit');
 });
 
 test.run();
