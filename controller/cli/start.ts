@@ -62,7 +62,6 @@ export async function startCommand(opts: StartOptions): Promise<void> {
     process.exit(1);
   }
   const api = config.api.enabled ? await startApi(guard, config) : undefined;
-  if (api) logger.info({ url: api.url }, 'admin API listening (token in the data folder: api-token)');
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'stopping');
     await api?.close();
