@@ -3,7 +3,17 @@
  * defaults. `parsePolicyConfig({})` gives the product brief; operators override any leaf.
  * The parsed object is frozen: runtime state lives in the engine, never in the config.
  */
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+
+/** An address or a CIDR that a whitelist flow can match (checked once, when the config is read). */
+function isAddressOrCidr(text: string): boolean {
+  const [addr = '', bits, extra] = text.split('/');
+  if (extra !== undefined) return false;
+  const v4 = ipaddr.IPv4.isValidFourPartDecimal(addr);
+  if (!v4 && !ipaddr.IPv6.isValid(addr)) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (v4 ? 32 : 128));
+}
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -253,7 +263,7 @@ export const policyConfigSchema = z
       })
       .prefault({}),
     /** CIDRs (IPv4 or IPv6) that are never blocked, whatever happens. */
-    whitelist: z.array(z.string()).default([]),
+    whitelist: z.array(z.string().refine(isAddressOrCidr, { message: 'not an IPv4/IPv6 address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)' })).default([]),
   })
   .prefault({});
 

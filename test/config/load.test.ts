@@ -66,6 +66,12 @@ test('every kind of bad field is named by its path with the reason', () => {
   assert.is(Object.keys(p).length, 12);
 });
 
+test('whitelist entries must be addresses or CIDRs a flow can match', () => {
+  const p = problemsOf({ policy: { whitelist: ['10.0.0.0/8', 'not-an-ip', '10.1/16', '2001:db8::/129', '192.0.2.7', '2001:db8::/32'] } });
+  assert.equal(Object.keys(p).sort(), ['policy.whitelist[1]', 'policy.whitelist[2]', 'policy.whitelist[3]']);
+  assert.match(p['policy.whitelist[1]']!, /not an IPv4\/IPv6 address or CIDR/);
+});
+
 test('formatConfigErrors gives one "path: reason" line per problem', () => {
   const r = configSchema.safeParse({ api: { port: -1 } });
   assert.not.ok(r.success);
