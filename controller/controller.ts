@@ -91,7 +91,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
     await this.server.close();
   }
 
-  /** Sends a handler's output; a closed or backed-up switch loses it, with a count. */
+  /** Sends a handler's output as one write; nothing goes to a closed switch. */
   send(conn: SwitchConnection, msgs: OfpMessage[]): void {
     if (msgs.length === 0 || conn.closed) return;
     conn.sendBatch(msgs);

@@ -5,10 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { Guard } from '../guard.js';
+import { freePort } from '../free-port.js';
 import { systemClock } from '../clock.js';
 import { Mininet, repoRoot } from '../mininet/client.js';
 import { countSuccesses, startHttpClient, startHttpServer } from '../mininet/traffic.js';
@@ -26,17 +26,6 @@ export interface DemoOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolvePort(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 export async function demoCommand(opts: DemoOptions): Promise<void> {
   if (process.getuid?.() !== 0) {

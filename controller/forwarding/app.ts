@@ -9,6 +9,7 @@
  * is accounted in a coarse /24 (/64) flow, and past the aggregate cap not at all; repeated
  * packet-ins for a flow being installed are ignored for a short hold time.
  */
+import ipaddr from 'ipaddr.js';
 import type { Match, OfpMessage, PacketInMessage, PacketOutMessage, PortDescription } from '../openflow/index.js';
 import { NO_BUFFER, OFP_VERSION, Port } from '../openflow/constants.js';
 import { cookieFor, FlowPurpose, PRIORITY, TABLE, TIMEOUTS, purposeOf } from '../../flows/layout.js';
@@ -291,19 +292,9 @@ export function accountingFlows(key: AccountingKey, idleTimeout: number): OfpMes
 
 function aggregateMatch(key: AccountingKey): { id: string; match: Match } {
   if (key.v6) {
-    const net = expandV6Prefix64(key.src) ?? key.src;
+    const net = ipaddr.IPv6.isValid(key.src) ? `${ipaddr.IPv6.parse(key.src).parts.slice(0, 4).map((g) => g.toString(16)).join(':')}::` : key.src;
     return { id: `6|${net}`, match: { ethType: ETH_TYPE.ipv6, ipv6Src: net, ipv6SrcMask: 'ffff:ffff:ffff:ffff::' } };
   }
   const net = key.src.split('.').slice(0, 3).join('.') + '.0';
   return { id: `4|${net}`, match: { ethType: ETH_TYPE.ipv4, ipv4Src: net, ipv4SrcMask: '255.255.255.0' } };
-}
-
-/** First 64 bits of an IPv6 address as `a:b:c:d::`, handling `::` compression. */
-function expandV6Prefix64(addr: string): string | undefined {
-  const [head, tail] = addr.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const full = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  if (full.length !== 8) return undefined;
-  return full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':') + '::';
 }

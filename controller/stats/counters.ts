@@ -4,6 +4,7 @@
  * younger than last time, was re-added (count from zero); a flow-removed message gives a
  * flow's final counters, so the packets between the last poll and its removal still count.
  */
+import ipaddr from 'ipaddr.js';
 import type { FlowRemovedMessage, FlowStats, Match, MeterStats, PortStats } from '../openflow/index.js';
 import { FlowPurpose, purposeOf } from '../../flows/layout.js';
 import type { FlowDelta, FlowKind, MeterDelta, PortDelta } from './snapshot.js';
@@ -46,29 +47,12 @@ export function flowKey(tableId: number, priority: number, cookie: bigint, match
   return key;
 }
 
+/** Bits set in a mask (a prefix length for the contiguous masks ofguard installs). */
 function prefixLength(mask: string | undefined): number | undefined {
-  if (mask === undefined) return undefined;
+  if (mask === undefined || !ipaddr.isValid(mask)) return undefined;
   let bits = 0;
-  if (mask.includes(':')) {
-    for (const g of expandV6(mask)) bits += popcount16(parseInt(g, 16));
-  } else {
-    for (const octet of mask.split('.')) bits += popcount16(Number(octet));
-  }
+  for (let byte of ipaddr.parse(mask).toByteArray()) for (; byte; byte &= byte - 1) bits++;
   return bits;
-}
-
-function expandV6(addr: string): string[] {
-  const [head, tail] = addr.split('::');
-  const h = head ? head.split(':') : [];
-  if (tail === undefined) return h;
-  const t = tail ? tail.split(':') : [];
-  return [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-}
-
-function popcount16(n: number): number {
-  let c = 0;
-  for (let x = n & 0xffff; x; x &= x - 1) c++;
-  return c;
 }
 
 /** Fills the address/port fields of a FlowDelta from an ofguard match. */

@@ -1,5 +1,5 @@
 /** Starts an in-process controller on a free port for integration tests. */
-import { createServer } from 'node:net';
+import { freePort } from '../../controller/free-port.js';
 import { Controller, defaultControllerOptions, type ControllerOptions } from '../../controller/controller.js';
 import { createLogger } from '../../controller/log.js';
 import { Guard, type GuardOptions } from '../../controller/guard.js';
@@ -8,17 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function startController(overrides: Partial<ControllerOptions> = {}): Promise<{ controller: Controller; port: number }> {
   const port = overrides.port ?? (await freePort());
