@@ -8,7 +8,7 @@
  * an instruction's contents are not validated.
  */
 import { elementLength, minLength } from './body.js';
-import { MessageType, MultipartType } from './constants.js';
+import { InstructionType, MessageType, MultipartType } from './constants.js';
 import { OpenFlowDecodeError } from './errors.js';
 import { decodeMatch, matchWireLength } from './match.js';
 import { checkHeader } from './message.js';
@@ -28,6 +28,8 @@ export interface FlowStatsEntry {
   packetCount: bigint;
   byteCount: bigint;
   match: Match;
+  /** The meter of a meter instruction, 0 when the entry has none (meter ids start at 1). */
+  meterId: number;
 }
 
 export interface FlowStatsReplyHeader {
@@ -56,7 +58,7 @@ export function visitFlowStatsReply(message: Buffer, visit: (entry: FlowStatsEnt
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const entry: FlowStatsEntry = {
     tableId: 0, durationSec: 0, durationNsec: 0, priority: 0, idleTimeout: 0, hardTimeout: 0, flags: 0,
-    cookie: 0n, packetCount: 0n, byteCount: 0n, match: {},
+    cookie: 0n, packetCount: 0n, byteCount: 0n, match: {}, meterId: 0,
   };
   const end = length;
   let p = MULTIPART_HEADER_LEN;
@@ -67,7 +69,7 @@ export function visitFlowStatsReply(message: Buffer, visit: (entry: FlowStatsEnt
     const entryEnd = p + len;
     const matchAt = p + FLOW_STATS_FIXED_LEN;
     entry.match = decodeMatch(b, matchAt, entryEnd);
-    checkInstructionFraming(b, matchAt + matchWireLength(b, matchAt), entryEnd);
+    entry.meterId = checkInstructionFraming(b, matchAt + matchWireLength(b, matchAt), entryEnd);
     entry.tableId = b[p + 2]!;
     entry.durationSec = u32(b, p + 4);
     entry.durationNsec = u32(b, p + 8);
@@ -84,14 +86,21 @@ export function visitFlowStatsReply(message: Buffer, visit: (entry: FlowStatsEnt
   return { xid: u32(b, 4), flags: (b[10]! << 8) | b[11]! };
 }
 
-/** The instruction list in [start, end) must be whole instructions (8-byte multiples) that fill it. */
-function checkInstructionFraming(b: Buffer, start: number, end: number): void {
+/**
+ * The instruction list in [start, end) must be whole instructions (8-byte multiples) that
+ * fill it. Returns the meter id of its meter instruction (the one field the poller needs), or 0.
+ */
+function checkInstructionFraming(b: Buffer, start: number, end: number): number {
   let p = start;
+  let meterId = 0;
   while (p < end) {
     need(p, 8, end, 'instruction header');
+    const type = (b[p]! << 8) | b[p + 1]!;
     const len = (b[p + 2]! << 8) | b[p + 3]!;
     if (len < 8 || (len & 7) !== 0) throw new OpenFlowDecodeError('OFP_BAD_LENGTH', `instruction length ${len} is not a positive multiple of 8`, p);
-    if (p + len > end) need(p, len, end, `instruction type ${(b[p]! << 8) | b[p + 1]!}`);
+    if (p + len > end) need(p, len, end, `instruction type ${type}`);
+    if (type === InstructionType.METER) meterId = u32(b, p + 4);
     p += len;
   }
+  return meterId;
 }

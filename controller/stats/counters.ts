@@ -75,6 +75,25 @@ function describeMatch(match: Match, d: FlowDelta): void {
   if (match.inPort !== undefined) d.inPort = match.inPort;
 }
 
+/** What the tracker reads of a flow-stats entry (decoded, or the poller's fast-path entry). */
+export interface TrackedEntry {
+  tableId: number;
+  priority: number;
+  cookie: bigint;
+  packetCount: bigint;
+  byteCount: bigint;
+  durationSec: number;
+  match: Match;
+  /** 0 when the flow has no meter instruction. */
+  meterId: number;
+}
+
+/** One poll being read into a FlowCounterTracker (see begin()). */
+export interface FlowPoll {
+  add(entry: TrackedEntry): void;
+  finish(removed: readonly FlowRemovedMessage[], intervalMs: number): FlowDelta[];
+}
+
 export class FlowCounterTracker {
   private readonly seen = new Map<string, Seen>();
   private generation = 0;
@@ -89,44 +108,73 @@ export class FlowCounterTracker {
    * `intervalMs` is the time since the previous poll (0 for the first).
    */
   update(dpid: string, stats: readonly FlowStats[], removed: readonly FlowRemovedMessage[], intervalMs: number): FlowDelta[] {
-    const gen = ++this.generation;
-    const seconds = intervalMs > 0 ? intervalMs / 1000 : 0;
-    const out: FlowDelta[] = [];
+    const poll = this.begin(dpid);
     for (const f of stats) {
-      const key = flowKey(f.tableId, f.priority, f.cookie, f.match);
-      const prev = this.seen.get(key);
-      const reset = !prev || f.packetCount < prev.packets || f.byteCount < prev.bytes || f.durationSec < prev.durationSec;
-      // The packet that made the controller install an accounting flow went through the
-      // table-miss rule, not the flow: count it, or a scan's one-packet probes vanish.
-      const dp = reset ? f.packetCount + firstPacket(f.cookie) : f.packetCount - prev.packets;
-      const db = reset ? f.byteCount : f.byteCount - prev.bytes;
-      if (prev) { prev.packets = f.packetCount; prev.bytes = f.byteCount; prev.durationSec = f.durationSec; prev.generation = gen; }
-      else this.seen.set(key, { packets: f.packetCount, bytes: f.byteCount, durationSec: f.durationSec, generation: gen });
-      const d = this.delta(dpid, f.tableId, f.cookie, f.match, dp, db, f.packetCount, f.byteCount, f.durationSec, seconds, false);
-      for (const ins of f.instructions) if (ins.type === 'meter') d.meterId = ins.meterId;
-      out.push(d);
+      let meterId = 0;
+      for (const ins of f.instructions) if (ins.type === 'meter') meterId = ins.meterId;
+      poll.add({ ...f, meterId });
     }
-    for (const r of removed) {
-      const key = flowKey(r.tableId, r.priority, r.cookie, r.match);
-      const prev = this.seen.get(key);
-      this.seen.delete(key);
-      const dp = prev && r.packetCount >= prev.packets ? r.packetCount - prev.packets : r.packetCount + (prev ? 0n : firstPacket(r.cookie));
-      const db = prev && r.byteCount >= prev.bytes ? r.byteCount - prev.bytes : r.byteCount;
-      out.push(this.delta(dpid, r.tableId, r.cookie, r.match, dp, db, r.packetCount, r.byteCount, r.durationSec, seconds, true));
-    }
-    // Flows gone without a flow-removed message (deleted, or no SEND_FLOW_REM) are forgotten.
-    for (const [key, s] of this.seen) if (s.generation !== gen) this.seen.delete(key);
-    return out;
+    return poll.finish(removed, intervalMs);
   }
 
+  /**
+   * The streaming form of update(), for the poller's fast path: entries are added as the
+   * reply is read (an added entry may be a reused object: only its numbers and match are
+   * kept), then finish() adds the removed flows, sets the rates and returns the deltas.
+   * Nothing is remembered until finish(): a poll that failed half-way counts nothing twice.
+   */
+  begin(dpid: string): FlowPoll {
+    const out: FlowDelta[] = [];
+    const updates: Array<[string, Seen]> = [];
+    return {
+      add: (f) => {
+        const key = flowKey(f.tableId, f.priority, f.cookie, f.match);
+        const prev = this.seen.get(key);
+        const reset = !prev || f.packetCount < prev.packets || f.byteCount < prev.bytes || f.durationSec < prev.durationSec;
+        // The packet that made the controller install an accounting flow went through the
+        // table-miss rule, not the flow: count it, or a scan's one-packet probes vanish.
+        const dp = reset ? f.packetCount + firstPacket(f.cookie) : f.packetCount - prev.packets;
+        const db = reset ? f.byteCount : f.byteCount - prev.bytes;
+        updates.push([key, { packets: f.packetCount, bytes: f.byteCount, durationSec: f.durationSec, generation: 0 }]);
+        const d = this.delta(dpid, f.tableId, f.cookie, f.match, dp, db, f.packetCount, f.byteCount, f.durationSec, false);
+        if (f.meterId) d.meterId = f.meterId;
+        out.push(d);
+      },
+      finish: (removed, intervalMs) => {
+        const gen = ++this.generation;
+        for (const [key, seen] of updates) {
+          seen.generation = gen;
+          this.seen.set(key, seen);
+        }
+        for (const r of removed) {
+          const key = flowKey(r.tableId, r.priority, r.cookie, r.match);
+          const prev = this.seen.get(key);
+          this.seen.delete(key);
+          const dp = prev && r.packetCount >= prev.packets ? r.packetCount - prev.packets : r.packetCount + (prev ? 0n : firstPacket(r.cookie));
+          const db = prev && r.byteCount >= prev.bytes ? r.byteCount - prev.bytes : r.byteCount;
+          out.push(this.delta(dpid, r.tableId, r.cookie, r.match, dp, db, r.packetCount, r.byteCount, r.durationSec, true));
+        }
+        // Flows gone without a flow-removed message (deleted, or no SEND_FLOW_REM) are forgotten.
+        for (const [key, s] of this.seen) if (s.generation !== gen) this.seen.delete(key);
+        const seconds = intervalMs > 0 ? intervalMs / 1000 : 0;
+        for (const d of out) {
+          // A flow first seen in this poll lived for durationSec at most; rate over what it lived.
+          const span = seconds > 0 ? seconds : Math.max(d.durationSec, 1);
+          d.packetRate = d.packets / span;
+          d.byteRate = d.bytes / span;
+        }
+        return out;
+      },
+    };
+  }
+
+  /** Rates are set by finish(), once the poll's interval is known. */
   private delta(dpid: string, table: number, cookie: bigint, match: Match, dp: bigint, db: bigint,
-    totalPackets: bigint, totalBytes: bigint, durationSec: number, seconds: number, removed: boolean): FlowDelta {
+    totalPackets: bigint, totalBytes: bigint, durationSec: number, removed: boolean): FlowDelta {
     const packets = Number(dp), bytes = Number(db);
-    // A flow first seen in this poll lived for durationSec at most; rate over what it lived.
-    const span = seconds > 0 ? seconds : Math.max(durationSec, 1);
     const d: FlowDelta = {
       dpid, table, cookie, kind: flowKind(cookie), src: '',
-      packets, bytes, packetRate: packets / span, byteRate: bytes / span,
+      packets, bytes, packetRate: 0, byteRate: 0,
       totalPackets: Number(totalPackets), totalBytes: Number(totalBytes), durationSec,
     };
     if (removed) d.removed = true;

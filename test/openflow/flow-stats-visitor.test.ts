@@ -29,12 +29,20 @@ function visited(bytes: Buffer): { entries: FlowStatsEntry[]; header: { xid: num
   return { entries, header };
 }
 
-test('entries equal decodeMessage\'s without instructions', () => {
+test('entries equal decodeMessage\'s, instructions reduced to the meter id', () => {
   const bytes = reply(Array.from({ length: 5 }, (_, i) => entry(i)), 1);
   const { entries, header } = visited(bytes);
   const decoded = decodeMessage(bytes) as MultipartReplyOf<'flow'>;
   assert.equal(header, { xid: 77, flags: 1 });
-  assert.equal(entries, decoded.body.map(({ instructions: _ignored, ...rest }) => rest));
+  assert.equal(entries, decoded.body.map(({ instructions, ...rest }) => ({
+    ...rest, meterId: instructions.find((i) => i.type === 'meter')?.meterId ?? 0,
+  })));
+  assert.equal(entries.map((e) => e.meterId), [1, 2, 3, 4, 5]);
+});
+
+test('an entry without a meter instruction has meter id 0', () => {
+  const bytes = reply([{ ...entry(0), instructions: [gotoTable(2)] }]);
+  assert.equal(visited(bytes).entries[0]!.meterId, 0);
 });
 
 test('an empty reply visits nothing', () => {

@@ -78,6 +78,24 @@ test('a meter flow says which meter it uses', () => {
   assert.is(d.kind, 'meter');
 });
 
+test('streaming poll: same deltas as update(); a poll that never finished counts nothing twice', () => {
+  const streamed = new FlowCounterTracker();
+  const batch = new FlowCounterTracker();
+  const entry = (f: FlowStats) => ({ ...f, meterId: 0 });
+  let poll = streamed.begin('01');
+  poll.add(entry(stat(10, 1000, 0)));
+  assert.equal(poll.finish([], 0), batch.update('01', [stat(10, 1000, 0)], [], 0));
+  // A poll that failed half-way (the switch went away): nothing of it is remembered…
+  streamed.begin('01').add(entry(stat(30, 3000, 1)));
+  // …so the next one still counts every packet since the last finished poll.
+  poll = streamed.begin('01');
+  poll.add(entry(stat(40, 4000, 2)));
+  const [d] = poll.finish([], 2000);
+  assert.is(d!.packets, 30);
+  assert.is(d!.packetRate, 15);
+  assert.equal([d], batch.update('01', [stat(40, 4000, 2)], [], 2000));
+});
+
 test('subnet prefix from masks; kind from the cookie', () => {
   const t = new FlowCounterTracker();
   const [d] = t.update('01', [stat(5, 500, 1, { ethType: 0x0800, ipv4Src: '10.1.2.0', ipv4SrcMask: '255.255.255.0' }, cookieFor(FlowPurpose.aggregate))], [], 1000);

@@ -2,10 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { once } from 'node:events';
 import { OpenFlowServer } from '../../controller/switch/server.js';
-import { RequestTimeoutError, SwitchError, type SwitchConnection } from '../../controller/switch/connection.js';
+import { ConnectionClosedError, RequestTimeoutError, SwitchError, type SwitchConnection } from '../../controller/switch/connection.js';
 import { silentLogger } from '../../controller/log.js';
 import { ErrorType, OFP_VERSION, MultipartFlags } from '../../controller/openflow/constants.js';
-import type { FlowStats, OfpMessage } from '../../controller/openflow/index.js';
+import { applyMeter, encodeMessage, gotoTable, type FlowStats, type OfpMessage } from '../../controller/openflow/index.js';
 import { FakeSwitch, portDesc } from '../support/fake-switch.js';
 
 async function withServer(opts: Partial<ConstructorParameters<typeof OpenFlowServer>[0]>, fn: (server: OpenFlowServer, port: number) => Promise<void>) {
@@ -129,6 +129,48 @@ test('multipart replies are reassembled across the MORE flag', async () => {
     const [conn] = await ready;
     const flows = await conn.multipart('flow', { tableId: 0xff, outPort: 0xffffffff, outGroup: 0xffffffff, cookie: 0n, cookieMask: 0n, match: {} });
     assert.equal(flows.map((f) => f.cookie), [1n, 2n, 3n, 4n]);
+    sw.close();
+  });
+});
+
+test('flow stats on the fast path: every entry of every part visited, errors and garbage handled', async () => {
+  const entry = (n: number): FlowStats => ({
+    tableId: 1, durationSec: n, durationNsec: 0, priority: 2000, idleTimeout: 30, hardTimeout: 0, flags: 0,
+    cookie: BigInt(n), packetCount: BigInt(n * 10), byteCount: BigInt(n * 1000), match: { ethType: 0x0800, ipv4Src: `10.0.0.${n}` },
+    instructions: n === 3 ? [applyMeter(9), gotoTable(2)] : [gotoTable(2)],
+  });
+  let mode: 'parts' | 'error' | 'garbage' = 'parts';
+  await withServer({}, async (server, port) => {
+    const ready = up(server);
+    const sw = new FakeSwitch({
+      port, dpid: 6n,
+      onMessage: (msg, s) => {
+        if (msg.type !== 'multipart_request' || msg.mpType !== 'flow') return;
+        if (mode === 'error') return s.send({ version: OFP_VERSION, type: 'error', xid: msg.xid, errorType: ErrorType.BAD_REQUEST, code: 1, data: Buffer.alloc(0) } as OfpMessage);
+        if (mode === 'garbage') {
+          const bytes = encodeMessage({ version: OFP_VERSION, type: 'multipart_reply', xid: msg.xid, mpType: 'flow', flags: 0, body: [entry(1)] } as OfpMessage);
+          bytes.writeUInt16BE(7, 16); // entry length shorter than an entry's fixed part
+          return s.sendRaw(bytes);
+        }
+        s.send({ version: OFP_VERSION, type: 'multipart_reply', xid: msg.xid, mpType: 'flow', flags: MultipartFlags.REPLY_MORE, body: [entry(1), entry(2)] } as OfpMessage);
+        s.send({ version: OFP_VERSION, type: 'multipart_reply', xid: msg.xid, mpType: 'flow', flags: 0, body: [entry(3)] } as OfpMessage);
+      },
+    });
+    const [conn] = await ready;
+    const request = { tableId: 0xff, outPort: 0xffffffff, outGroup: 0xffffffff, cookie: 0n, cookieMask: 0n, match: {} };
+    const seen: Array<[bigint, bigint, string | undefined, number]> = [];
+    const count = await conn.visitFlowStats(request, (e) => seen.push([e.cookie, e.packetCount, e.match.ipv4Src, e.meterId]));
+    assert.is(count, 3);
+    assert.equal(seen, [[1n, 10n, '10.0.0.1', 0], [2n, 20n, '10.0.0.2', 0], [3n, 30n, '10.0.0.3', 9]]);
+    mode = 'error';
+    const err = await conn.visitFlowStats(request, () => {}).catch((e: Error) => e);
+    assert.instance(err, SwitchError, 'a switch error answers the request');
+    mode = 'garbage';
+    const down = once(server, 'switch_down');
+    const closed = conn.visitFlowStats(request, () => {}).catch((e: Error) => e);
+    const [, reason] = await down;
+    assert.match(String(reason), /malformed OpenFlow message/);
+    assert.instance(await closed, ConnectionClosedError);
     sw.close();
   });
 });
