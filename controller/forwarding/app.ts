@@ -148,7 +148,7 @@ export class ForwardingApp {
     if (pkt.ethType === ETH_TYPE.lldp) return this.lldpIn(s, inPort, msg.data);
     const out: OfpMessage[] = [];
     this.learn(s, pkt, inPort, out);
-    if (pkt.ipSrc && pkt.ipDst && pkt.ipProto !== undefined && !s.transitPorts.has(inPort)) {
+    if (pkt.ipSrc && pkt.ipDst && pkt.ipProto !== undefined && !s.transitPorts.has(inPort) && isAccountable(pkt.ipSrc, pkt.ipDst)) {
       this.account(s, pkt, now, out);
     }
     return out;
@@ -221,6 +221,17 @@ export class ForwardingApp {
     const id = match.ipv4Src ? `4|${match.ipv4Src}` : `6|${match.ipv6Src}`;
     s.aggregates.delete(id);
   }
+}
+
+/**
+ * Link housekeeping is not a source's traffic: a host with no address yet (DHCP from
+ * 0.0.0.0, IPv6 duplicate-address detection from ::) and IPv6 link-local multicast
+ * (neighbour discovery, MLD) would otherwise get accounting flows, scores and monitor
+ * decisions of their own. That traffic never leaves the link, so nothing is lost.
+ */
+export function isAccountable(src: string, dst: string): boolean {
+  if (src === '0.0.0.0' || src === '::') return false;
+  return !/^ff[0-9a-f]2:/i.test(dst);
 }
 
 function isMulticast(mac: string): boolean {

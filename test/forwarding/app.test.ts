@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ForwardingApp, accountingKey, defaultForwardingOptions } from '../../controller/forwarding/app.js';
+import { ForwardingApp, accountingKey, defaultForwardingOptions, isAccountable } from '../../controller/forwarding/app.js';
 import { buildLldp, parsePacket } from '../../controller/forwarding/packet.js';
 import type { FlowModMessage, OfpMessage, PacketInMessage } from '../../controller/openflow/index.js';
 import { OFP_VERSION } from '../../controller/openflow/constants.js';
@@ -124,6 +124,19 @@ test('accounting keys: UDP/ICMP/IPv6', () => {
   assert.equal(accountingKey(parsePacket(ipv4Frame('10.0.0.1', '10.0.0.2', 1, 0x0800))!), { src: '10.0.0.1', dst: '10.0.0.2', proto: 1, icmpType: 8, v6: false });
   const udp = accountingKey(parsePacket(ipv4Frame('10.0.0.1', '10.0.0.2', 17, 5353, 53))!);
   assert.equal(udp, { src: '10.0.0.1', dst: '10.0.0.2', proto: 17, port: 53, v6: false });
+});
+
+test('link housekeeping is not accounted: unspecified sources, IPv6 link-local multicast', () => {
+  assert.not.ok(isAccountable('::', 'ff02::1:ff00:1'), 'duplicate-address detection');
+  assert.not.ok(isAccountable('fe80::1', 'ff02::2'), 'router solicitation');
+  assert.not.ok(isAccountable('0.0.0.0', '255.255.255.255'), 'DHCP discover');
+  assert.ok(isAccountable('2001:db8::1', '2001:db8::2'));
+  assert.ok(isAccountable('fe80::1', 'fe80::2'), 'link-local unicast is a conversation');
+  assert.ok(isAccountable('10.0.0.1', '224.0.0.251'), 'IPv4 multicast floods stay visible');
+  const app = new ForwardingApp(defaultForwardingOptions);
+  app.switchUp(DPID, [portDesc(1), portDesc(2)]);
+  const frame = ipv4Frame('0.0.0.0', '10.0.0.2', 17, 68, 67);
+  assert.is(byPurpose(app.packetIn(DPID, packetIn(frame, 1), 0), FlowPurpose.accounting).length, 0);
 });
 
 test.run();
