@@ -63,8 +63,12 @@ export const DetectConfigSchema = z.object({
     .object({
       /** Distinct destinations in the short window that make single→many. */
       serverDiversity: z.number().positive().default(8),
-      /** unique_ips_60s at a destination that make many→single … */
-      manyToSingleSources: z.number().positive().default(20),
+      /**
+       * unique_ips_60s at a destination that make many→single … (8: a small botnet against
+       * an office server is many→single too; the rate gate below keeps a busy server with
+       * many ordinary clients out of it).
+       */
+      manyToSingleSources: z.number().positive().default(8),
       /** … together with an aggregate rate this high or this anomalous. */
       destMinPacketRate: z.number().nonnegative().default(1_000),
       destZ: z.number().positive().default(4),

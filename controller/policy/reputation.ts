@@ -10,8 +10,9 @@
  *   raises it at once: score = max(observed now, decayed previous). Good behaviour is
  *   therefore forgiven by time, bad behaviour is never averaged away.
  * - Trend: least-squares slope over the last `trendPoints` scores, projected
- *   `trendHorizonMs` ahead; the thresholds act on max(score, projection), which is what
- *   makes them predictive: a rising source is shaped before it crosses the line.
+ *   `trendHorizonMs` ahead (at most as far as the points span, from three points on); the
+ *   thresholds act on max(score, projection), which is what makes them predictive: a rising
+ *   source is shaped before it crosses the line.
  * - Tiers: low → alert (log, monitor), medium → warning → shaping, high → critical →
  *   rate limit or block. The seed's shaping (TCP SACK, smaller initial window) are host
  *   TCP settings a switch cannot change; in OpenFlow terms shaping is a gentle meter.
@@ -181,7 +182,12 @@ export function observeReputation(
     ...(country ? { country } : {}),
   };
   const slope = trendSlope(trend);
-  const projected = slope > 0 ? clamp100(score + slope * (cfg.trendHorizonMs / 60_000)) : score;
+  // A trend is projected no further ahead than the time it was observed over, and only from
+  // three points on: a client that starts a download jumps from 0 to its rate in one poll,
+  // and two points a second apart extrapolated minutes ahead would call it critical.
+  const span = trend.length >= 3 ? trend[trend.length - 1]![0] - trend[0]![0] : 0;
+  const horizonMs = Math.min(cfg.trendHorizonMs, span);
+  const projected = slope > 0 ? clamp100(score + slope * (horizonMs / 60_000)) : score;
   return { state, score, observed, contributions, slope, projected, tier: reputationTier(score, projected, cfg) };
 }
 

@@ -16,7 +16,7 @@ test('defaults: the brief windows and the seed thresholds, frozen', () => {
 test('partial nested input keeps the other defaults; bad values are refused', () => {
   const c = parseDetectConfig({ patterns: { serverDiversity: 3 } });
   assert.is(c.patterns.serverDiversity, 3);
-  assert.is(c.patterns.manyToSingleSources, 20);
+  assert.is(c.patterns.manyToSingleSources, 8);
   assert.throws(() => parseDetectConfig({ maxSources: 0 }));
   assert.throws(() => parseDetectConfig({ minConfidence: 2 }));
   assert.throws(() => parseDetectConfig({ shortBuckets: 1.5 }));

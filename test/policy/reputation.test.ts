@@ -49,13 +49,24 @@ test('trend: a rising source is shaped before it crosses the line (predictive)',
   assert.is(trendSlope([[0, 10], [MIN, 20], [2 * MIN, 30]]), 10);
   let state;
   let r;
-  for (let i = 0; i < 4; i++) {
-    r = observeReputation(state, { packetRate: 100, synAckRatio: 1 + i * 2.5, mitigations: 0 }, i * MIN, W, cfg);
+  // Six polls a minute apart: the trend spans the whole 5-minute horizon.
+  for (let i = 0; i < 6; i++) {
+    r = observeReputation(state, { packetRate: 100, synAckRatio: 1 + i * 2, mitigations: 0 }, i * MIN, W, cfg);
     state = r.state;
   }
   assert.ok(r!.score < cfg.mediumAt, `score ${r!.score}`);
   assert.ok(r!.projected >= cfg.mediumAt, `projected ${r!.projected}`);
   assert.is(r!.tier, 'shape');
+});
+
+test('trend: one jump (a download starting) is not extrapolated minutes ahead', () => {
+  const start = observeReputation(undefined, calm, 0, W, cfg);
+  const jump = observeReputation(start.state, { packetRate: 5_000, mitigations: 0 }, 1000, W, cfg);
+  assert.ok(jump.slope > 0);
+  assert.is(jump.projected, jump.score, 'two points: no projection');
+  const again = observeReputation(jump.state, { packetRate: 5_000, mitigations: 0 }, 2000, W, cfg);
+  assert.ok(again.projected - again.score <= again.slope * (2000 / MIN) + 1e-9, 'projected no further than the 2 s observed');
+  assert.not.equal(again.tier, 'critical');
 });
 
 test('the baseline learns normal traffic but not floods', () => {
