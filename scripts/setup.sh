@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(openvswitch-switch mininet hping3 iperf3 iputils-ping ethtool curl tshark python3-os-ken)
+APT_PACKAGES=(openvswitch-switch mininet hping3 iperf3 iputils-ping ethtool curl tshark python3-os-ken chromium)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -10,6 +10,10 @@
  * - API_INVALID         400 a field of the body, query or path is wrong (`field` names it)
  * - API_UNKNOWN_DECISION 404 no active decision (or history) for the id or source
  * - API_WHITELISTED     409 an admin block aimed at a whitelisted address
+ * - API_BLOCKLISTED     409 an unblock of a blocklisted source (take it off the blocklist instead)
+ * - API_VERSION_CONFLICT 409 `ifVersion` is not the policy's version (someone changed it meanwhile)
+ * - API_ALREADY_LISTED  409 the entry is already in that list (with that comment)
+ * - API_NOT_LISTED      404 the entry is not in that list
  * - API_INTERNAL        500 anything unexpected (logged with details, not sent)
  */
 import type { ZodError } from 'zod';
@@ -25,6 +29,10 @@ export type ApiErrorCode =
   | 'API_INVALID'
   | 'API_UNKNOWN_DECISION'
   | 'API_WHITELISTED'
+  | 'API_BLOCKLISTED'
+  | 'API_VERSION_CONFLICT'
+  | 'API_ALREADY_LISTED'
+  | 'API_NOT_LISTED'
   | 'API_INTERNAL';
 
 export interface ApiErrorBody {

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { ApiGuard } from './guard-view.js';
 import { createMetrics } from './metrics.js';
 import { ApiServer } from './server.js';
+import { EventHub } from './events.js';
 import { loadOrCreateToken, tokenPath } from './token.js';
 
 export type { ApiGuard } from './guard-view.js';
@@ -18,6 +19,8 @@ export { loadOrCreateToken, tokenPath } from './token.js';
 export interface RunningApi {
   url: string;
   token: string;
+  /** The WebSocket event stream (GET /api/events). */
+  events: EventHub;
   close(): Promise<void>;
 }
 
@@ -28,8 +31,10 @@ export async function startApi(
 ): Promise<RunningApi> {
   const token = loadOrCreateToken(config.dataDir);
   const metrics = createMetrics(guard, () => guard.opts.clock.now());
+  const events = new EventHub({ guard, token, clock: guard.opts.clock, logger: guard.opts.logger });
   const server = new ApiServer({
     guard,
+    events,
     metrics,
     token,
     clock: guard.opts.clock,
@@ -45,12 +50,15 @@ export async function startApi(
     metrics.close();
     throw err;
   }
+  events.start();
   guard.opts.logger.info({ url, tokenFile: tokenPath(config.dataDir) }, 'admin API listening');
   return {
     url,
     token,
+    events,
     async close() {
       metrics.close();
+      await events.stop();
       await server.close();
     },
   };

@@ -16,6 +16,7 @@ import { decayedScore } from '../policy/reputation.js';
 import type { TrafficSnapshot } from '../stats/snapshot.js';
 import type { ApiGuard } from './guard-view.js';
 import { countByAction } from './views.js';
+import { alertCountsOf } from '../alerts/alerter.js';
 
 export const TOP_SOURCES = 20;
 
@@ -111,6 +112,9 @@ export function createMetrics(guard: ApiGuard, now: () => number): Metrics {
   mirrorCounter(registry, 'ofguard_enforcer_apply_failures_total', 'Engine results that could not be applied to the switches', [], () => [[{}, guard.counters.applyFailures]]);
   mirrorCounter(registry, 'ofguard_flows_installed_total', 'Mitigation flows installed', [], () => [[{}, guard.enforcer.metrics().flowsInstalled]]);
   mirrorCounter(registry, 'ofguard_meters_installed_total', 'Mitigation meters installed', [], () => [[{}, guard.enforcer.metrics().metersInstalled]]);
+  mirrorCounter(registry, 'ofguard_alerts_sent_total', 'Alerts delivered to a webhook, by webhook name', ['webhook'], () => alertCountsOf(guard).map((w) => [{ webhook: w.name }, w.sent] as const));
+  mirrorCounter(registry, 'ofguard_alerts_failed_total', 'Alerts not delivered, by webhook name and reason (gave-up, rejected, queue-full)', ['webhook', 'reason'], () =>
+    alertCountsOf(guard).flatMap((w) => Object.entries(w.failed).map(([reason, n]) => [{ webhook: w.name, reason }, n] as const)));
   new Gauge({
     name: 'ofguard_tracked_sources',
     help: 'Sources tracked one by one by detection',

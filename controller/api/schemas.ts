@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ACTION_STAGES } from '../policy/response.js';
-import { parseAddress } from '../policy/address.js';
+import { parseAddress, sourceKey } from '../policy/address.js';
 
 function isAddress(text: string): boolean {
   try {
@@ -61,7 +61,7 @@ export const decisionsQuery = z.strictObject({
   src: sourceText.optional(),
   action: z.enum(['monitor', 'rate-limit', 'throttle-victim', 'selective-drop', 'drop']).optional(),
   origin: z.enum(['auto', 'admin']).optional(),
-  /** 'true' (default): in force now; 'false': ended ones; 'all': both (history needs src). */
+  /** 'true' (default): in force now; 'false': ended ones; 'all': both. */
   active: z.enum(['true', 'false', 'all']).default('true'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
@@ -84,3 +84,35 @@ export const auditQuery = z.strictObject({
 });
 
 export const emptyQuery = z.strictObject({});
+
+/** A whitelist or blocklist entry, normalised: "10.1.2.3/8" → "10.0.0.0/8". */
+export const listAddress = sourceText.transform((s) => sourceKey(s.src, s.srcPrefix));
+
+const ifVersion = z.number().int().min(0);
+const changeReason = z.string().trim().min(1).max(500);
+
+/** PUT and PATCH /api/policy: the policy (whole or partial) is checked by the policy schema itself. */
+export const policyBody = z.strictObject({
+  policy: z.record(z.string(), z.unknown()),
+  ifVersion: ifVersion.optional(),
+  reason: changeReason.optional(),
+});
+
+export const listAddBody = z.strictObject({
+  address: listAddress,
+  comment: z.string().trim().min(1).max(200).optional(),
+  ifVersion: ifVersion.optional(),
+  reason: changeReason.optional(),
+});
+
+export const listRemoveQuery = z.strictObject({
+  address: listAddress,
+  ifVersion: z.coerce.number().pipe(ifVersion).optional(),
+  reason: changeReason.optional(),
+});
+
+export const versionsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const policyVersion = z.coerce.number().int().min(1);

@@ -10,19 +10,23 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { PolicyError } from '../policy/errors.js';
-import type { EngineResult } from '../policy/engine.js';
+import { isBlocklistDecision, type EngineResult } from '../policy/engine.js';
 import { sourceKey } from '../policy/address.js';
 import { ApiError, fromPolicyError, invalidInput } from './errors.js';
+import { refuseUpgrade, type EventHub } from './events.js';
+import { isDashboardPath, serveDashboard } from '../dashboard/serve.js';
 import type { ApiGuard } from './guard-view.js';
 import type { Metrics } from './metrics.js';
 import { RateLimiter, type RateLimitConfig } from './rate-limit.js';
 import * as schema from './schemas.js';
 import { bearerMatches } from './token.js';
-import { decisionView, reputationView, statusView, switchesView, topView } from './views.js';
+import { decisionSource, decisionView, reputationView, statusView, switchesView, topView } from './views.js';
+import { PolicyAdmin, type ListName, type PolicyChange } from './policy-admin.js';
 
 /** Admin requests are small; anything bigger is a mistake or an attack. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -38,6 +42,8 @@ export interface ApiServerOptions {
   listen: string;
   port: number;
   rateLimit: RateLimitConfig;
+  /** Serves the WebSocket event stream (GET /api/events upgrade) when given. */
+  events?: EventHub;
 }
 
 interface Request {
@@ -85,13 +91,16 @@ export class ApiServer {
   private readonly server: Server;
   private readonly limiter: RateLimiter;
   private readonly startedAt: number;
+  private readonly policyAdmin: PolicyAdmin;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.limiter = new RateLimiter(opts.rateLimit);
+    this.policyAdmin = new PolicyAdmin(opts.guard.policy, opts.guard.store);
     this.startedAt = opts.clock.now();
     this.server = createServer((req, res) => void this.handle(req, res));
     // Keep-alive sockets would hold close() open for seconds.
     this.server.keepAliveTimeout = 1000;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 
   async listen(): Promise<{ url: string; port: number }> {
@@ -134,6 +143,10 @@ export class ApiServer {
         res.end(text);
         return;
       }
+      if (isDashboardPath(url.pathname) && (method === 'GET' || method === 'HEAD')) {
+        serveDashboard(url.pathname, method, res);
+        return;
+      }
       if (!url.pathname.startsWith('/api/')) throw new ApiError(404, 'API_NOT_FOUND', `no endpoint ${url.pathname}`);
       if (!bearerMatches(req.headers.authorization, this.opts.token)) {
         res.setHeader('WWW-Authenticate', 'Bearer');
@@ -160,6 +173,15 @@ export class ApiServer {
       const apiErr = this.toApiError(err, req);
       send(res, apiErr.status, apiErr.body());
     }
+  }
+
+  /** WebSocket upgrades: rate-limited like any request, then the event hub checks path and token. */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const wait = this.limiter.take(req.socket.remoteAddress ?? 'unknown', this.opts.clock.now());
+    if (wait > 0) return refuseUpgrade(socket, 429, 'API_RATE_LIMITED', `too many requests: retry in ${Math.ceil(wait)} s`, { 'Retry-After': String(Math.ceil(wait)) });
+    if (!this.opts.events) return refuseUpgrade(socket, 404, 'API_NOT_FOUND', 'no WebSocket endpoint here');
+    this.opts.events.handleUpgrade(req, socket, head);
   }
 
   private toApiError(err: unknown, req: IncomingMessage): ApiError {
@@ -227,8 +249,66 @@ export class ApiServer {
           return this.applied(g.policy.extend(decision, b.seconds * 1000, API_ACTOR, r.now), r.now);
         }
         break;
+      case 'policy':
+        if (extra === 2) {
+          if (get) {
+            parse(schema.emptyQuery, r.query, 'query');
+            return ok(this.policyAdmin.current());
+          }
+          if (r.method !== 'PUT' && r.method !== 'PATCH') throw methodNotAllowed(r);
+          const b = parse(schema.policyBody, r.body, 'body');
+          const opts = { actor: API_ACTOR, ...(b.ifVersion !== undefined ? { ifVersion: b.ifVersion } : {}), ...(b.reason !== undefined ? { reason: b.reason } : {}) };
+          const change = r.method === 'PUT' ? this.policyAdmin.replace(b.policy, opts, r.now) : this.policyAdmin.patch(b.policy, opts, r.now);
+          return this.policyChanged(change, r.now);
+        }
+        if (id !== 'versions' || extra > 4) break;
+        if (!get) throw methodNotAllowed(r);
+        if (extra === 3) {
+          const q = parse(schema.versionsQuery, r.query, 'query');
+          return ok({ current: this.policyAdmin.current().version, versions: this.policyAdmin.versions(q.limit) });
+        }
+        {
+          parse(schema.emptyQuery, r.query, 'query');
+          const n = parse(schema.policyVersion, sub, 'path');
+          const revision = this.policyAdmin.version(n);
+          if (!revision) throw new ApiError(404, 'API_NOT_FOUND', `no policy version ${n} (version 0 is the config file's and is not stored)`, 'version');
+          return ok(revision);
+        }
+      case 'whitelist':
+      case 'blocklist':
+        if (extra !== 2) break;
+        return this.listRoute(resource, r);
     }
     throw new ApiError(404, 'API_NOT_FOUND', `no endpoint /${r.parts.join('/')}`);
+  }
+
+  private listRoute(list: ListName, r: Request): Promise<Reply> | Reply {
+    const admin = this.policyAdmin;
+    if (r.method === 'GET') {
+      parse(schema.emptyQuery, r.query, 'query');
+      return ok({ version: admin.current().version, entries: admin.entries(list) });
+    }
+    if (r.method === 'POST') {
+      const b = parse(schema.listAddBody, r.body, 'body');
+      const opts = { actor: API_ACTOR, ...(b.ifVersion !== undefined ? { ifVersion: b.ifVersion } : {}), ...(b.reason !== undefined ? { reason: b.reason } : {}) };
+      return this.policyChanged(admin.addEntry(list, b.address, b.comment, opts, r.now), r.now, 201, list);
+    }
+    if (r.method === 'DELETE') {
+      const q = parse(schema.listRemoveQuery, r.query, 'query');
+      const opts = { actor: API_ACTOR, ...(q.ifVersion !== undefined ? { ifVersion: q.ifVersion } : {}), ...(q.reason !== undefined ? { reason: q.reason } : {}) };
+      return this.policyChanged(admin.removeEntry(list, q.address, opts, r.now), r.now, 200, list);
+    }
+    throw methodNotAllowed(r);
+  }
+
+  /** A new policy version: the decisions it ended or made reach the switches before the client hears of it. */
+  private async policyChanged(change: PolicyChange, now: number, status = 200, list?: ListName): Promise<Reply> {
+    await this.opts.guard.enforce(change.result);
+    const state = list ? { version: change.state.version, entries: this.policyAdmin.entries(list) } : change.state;
+    return {
+      status,
+      body: { ...state, changes: change.changes, decisions: change.result.decisions.map((d) => decisionView(d, now)), ended: change.result.ended.map((d) => decisionView(d, now)) },
+    };
   }
 
   private listDecisions(r: Request): Reply {
@@ -237,7 +317,14 @@ export class ApiServer {
     let list;
     if (q.active === 'true') list = g.policy.activeDecisions();
     else if (q.src) list = g.store.decisionsFor(sourceKey(q.src.src, q.src.srcPrefix), q.limit);
-    else throw new ApiError(400, 'API_INVALID', 'src: ended decisions are listed per source: give src', 'src');
+    else {
+      list = g.store.recentDecisions({
+        limit: q.limit,
+        ...(q.action !== undefined ? { action: q.action } : {}),
+        ...(q.origin !== undefined ? { origin: q.origin } : {}),
+        ...(q.active === 'false' ? { ended: true } : {}),
+      });
+    }
     const key = q.src ? sourceKey(q.src.src, q.src.srcPrefix) : undefined;
     const views = list
       .map((d) => decisionView(d, r.now))
@@ -274,6 +361,12 @@ export class ApiServer {
 
   private release(selector: { id: number } | { src: string; srcPrefix?: number }, falsePositive: boolean, reason: string | undefined, now: number): Promise<Reply> {
     const p = this.opts.guard.policy;
+    const key = 'id' in selector ? undefined : sourceKey(selector.src, selector.srcPrefix);
+    const target = p.activeDecisions().find((d) => ('id' in selector ? d.id === selector.id : decisionSource(d) === key));
+    if (target && isBlocklistDecision(target)) {
+      const source = decisionSource(target);
+      throw new ApiError(409, 'API_BLOCKLISTED', `${source} is on the blocklist: take it off the blocklist instead (ofguard blocklist rm ${source})`, 'id' in selector ? 'id' : 'src');
+    }
     const result = falsePositive ? p.markFalsePositive(selector, API_ACTOR, now) : p.unblock(selector, API_ACTOR, reason ?? 'unblocked through the admin API', now);
     return this.applied(result, now);
   }

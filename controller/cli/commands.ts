@@ -1,16 +1,18 @@
 /**
  * The operator subcommands of `ofguard`, over the admin API of a running controller:
- * status, switches, decisions list|add|delete, block, unblock, reputation, top, audit, and
- * `config check FILE` (offline). Human tables by default, `--json` for scripts.
+ * status, switches, decisions list|add|delete, block, unblock, reputation, top, audit,
+ * policy get|set|versions, allow, whitelist|blocklist list|add|rm, and `config check FILE`
+ * (offline). Human tables by default, `--json` for scripts.
  * Exit codes: 0 ok, 1 error (the API refused, the controller is not running), 2 usage.
  *
  * main.ts calls `registerOperatorCommands(program)`.
  */
 import { Command, Option, type CommanderError } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { ConfigError, formatProblem, loadConfig } from '../config/load.js';
 import type { DecisionView } from '../api/views.js';
 import { ApiClient, CliError, type ClientFlags } from './client.js';
-import { clip, formatScope, formatSeconds, parseDuration, table } from './format.js';
+import { clip, flattenLeaves, formatScope, formatSeconds, parseAssignment, parseDuration, table } from './format.js';
+import { setPath } from '../config/paths.js';
 
 interface CommonFlags extends ClientFlags {
   json?: boolean;
@@ -181,12 +183,11 @@ export function registerOperatorCommands(program: Command): void {
     .option('--src <ip>', 'only this source address or network')
     .addOption(new Option('--action <action>', 'only this action').choices([...ACTIONS, 'throttle-victim']))
     .addOption(new Option('--origin <origin>', 'only auto (policy) or admin decisions').choices(['auto', 'admin']))
-    .option('--all', 'ended decisions too (needs --src: history is kept per source)')
+    .option('--all', 'ended decisions too (of every source, or of --src)')
     .option('--limit <n>', 'at most this many', '100')
     .action(
       run(async (flags: CommonFlags & { src?: string; action?: string; origin?: string; all?: boolean; limit: string }) => {
         const limit = intOption(flags.limit, '--limit', 1, 1000)!;
-        if (flags.all && !flags.src) throw new CliError('--all needs --src: ended decisions are kept per source', 2);
         const q = new URLSearchParams({ limit: String(limit), active: flags.all ? 'all' : 'true' });
         if (flags.src) q.set('src', flags.src);
         if (flags.action) q.set('action', flags.action);
@@ -272,8 +273,10 @@ export function registerOperatorCommands(program: Command): void {
       }),
     );
 
+  registerPolicyCommands(program);
+
   const config = usageExits(program.command('config').description('configuration file tools'));
-  usageExits(config.command('check').description('check a config file (JSON): prints "ok" or each problem as "path: reason"'))
+  usageExits(config.command('check').description('check a config file (JSON, or YAML for .yaml/.yml): prints "ok" or each problem as "path: reason (line N)"'))
     .argument('<file>', 'config file')
     .option('--json', 'problems as JSON')
     .action((file: string, flags: { json?: boolean }) => {
@@ -281,11 +284,147 @@ export function registerOperatorCommands(program: Command): void {
         loadConfig({ file });
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        if (flags.json) printJson({ ok: false, code: err.code, problems: err.problems });
-        else for (const p of err.problems) print(`${p.path}: ${p.reason}`);
+        if (flags.json) printJson({ ok: false, code: err.code, problems: err.problems.map(({ at: _at, ...p }) => p) });
+        else for (const p of err.problems) print(formatProblem(p));
         process.exit(1);
       }
       if (flags.json) printJson({ ok: true, problems: [] });
       else print('ok');
     });
+}
+
+interface PolicyState {
+  version: number;
+  policy: Record<string, unknown>;
+  changedAt: number | null;
+  actor: string;
+  reason: string;
+}
+
+interface PolicyChangeReply {
+  version: number;
+  changes: string[];
+  decisions: DecisionView[];
+  ended: DecisionView[];
+  entries?: Array<{ address: string; comment?: string }>;
+}
+
+interface ChangeFlags extends CommonFlags {
+  reason?: string;
+  ifVersion?: string;
+}
+
+function addChangeOptions(cmd: Command): Command {
+  return cmd
+    .option('--reason <text>', 'why (kept with the version and in the audit log)')
+    .option('--if-version <n>', 'refuse (exit 1) unless the policy is still at this version');
+}
+
+function changeFields(flags: ChangeFlags): { reason?: string; ifVersion?: number } {
+  const ifVersion = intOption(flags.ifVersion, '--if-version', 0, Number.MAX_SAFE_INTEGER);
+  return { ...(flags.reason ? { reason: flags.reason } : {}), ...(ifVersion !== undefined ? { ifVersion } : {}) };
+}
+
+function printPolicyChange(flags: CommonFlags, what: string, r: PolicyChangeReply): void {
+  if (flags.json) return printJson(r);
+  print(r.changes.length === 0 ? `nothing changed (policy version ${r.version})` : `policy version ${r.version}: ${what} (changed ${r.changes.join(', ')})`);
+  printChange(flags, r);
+}
+
+function entryRows(entries: ReadonlyArray<{ address: string; comment?: string }>): string[][] {
+  return entries.map((e) => [e.address, e.comment ?? '']);
+}
+
+type ListName = 'whitelist' | 'blocklist';
+
+async function listEntries(list: ListName, flags: CommonFlags): Promise<void> {
+  const r = await ApiClient.fromFlags(flags).request<{ version: number; entries: Array<{ address: string; comment?: string }> }>('GET', `/api/${list}`);
+  if (flags.json) return printJson(r);
+  if (r.entries.length === 0) return print(`the ${list} is empty (policy version ${r.version})`);
+  print(table(['ADDRESS', 'COMMENT'], entryRows(r.entries)));
+}
+
+async function addEntry(list: ListName, address: string, flags: ChangeFlags & { comment?: string }): Promise<void> {
+  const body = { address, ...(flags.comment ? { comment: flags.comment } : {}), ...changeFields(flags) };
+  const r = await ApiClient.fromFlags(flags).request<PolicyChangeReply>('POST', `/api/${list}`, body);
+  printPolicyChange(flags, `${address} added to the ${list}`, r);
+}
+
+async function removeEntry(list: ListName, address: string, flags: ChangeFlags): Promise<void> {
+  const f = changeFields(flags);
+  const q = new URLSearchParams({ address });
+  if (f.reason) q.set('reason', f.reason);
+  if (f.ifVersion !== undefined) q.set('ifVersion', String(f.ifVersion));
+  const r = await ApiClient.fromFlags(flags).request<PolicyChangeReply>('DELETE', `/api/${list}?${q}`);
+  printPolicyChange(flags, `${address} removed from the ${list}`, r);
+}
+
+function registerListCommands(program: Command, list: ListName, description: string): void {
+  const group = usageExits(program.command(list).description(description));
+  withClient(group.command('list').alias('ls').description(`entries of the ${list}`)).action(run(async (flags: CommonFlags) => listEntries(list, flags)));
+  addChangeOptions(withClient(group.command('add').description(`add an address or network to the ${list} (a new policy version)`)))
+    .argument('<address>', 'address or network (203.0.113.7 or 203.0.113.0/24)')
+    .option('--comment <text>', 'why it is listed (shown by list)')
+    .action(run(async (address: string, flags: ChangeFlags & { comment?: string }) => addEntry(list, address, flags)));
+  addChangeOptions(withClient(group.command('rm').alias('remove').description(`take an address or network off the ${list}`)))
+    .argument('<address>', 'address or network as listed')
+    .action(run(async (address: string, flags: ChangeFlags) => removeEntry(list, address, flags)));
+}
+
+function registerPolicyCommands(program: Command): void {
+  addChangeOptions(withClient(program.command('allow').description('whitelist a source: never blocked, its decision ends now (--remove takes it off)')))
+    .argument('<src>', 'address or network (203.0.113.7 or 203.0.113.0/24)')
+    .option('--comment <text>', 'why it is trusted (shown by whitelist list)')
+    .option('--remove', 'take it off the whitelist instead')
+    .action(
+      run(async (src: string, flags: ChangeFlags & { comment?: string; remove?: boolean }) => {
+        if (flags.remove && flags.comment) throw new CliError('--comment goes with adding, not with --remove', 2);
+        await (flags.remove ? removeEntry('whitelist', src, flags) : addEntry('whitelist', src, flags));
+      }),
+    );
+  registerListCommands(program, 'whitelist', 'addresses and networks never blocked');
+  registerListCommands(program, 'blocklist', 'addresses and networks dropped for as long as they are listed');
+
+  const policy = usageExits(program.command('policy').description('the policy in force: thresholds, durations, weights, lists; versioned'));
+  withClient(policy.command('get').description('the policy in force, one field per line')).action(
+    run(async (flags: CommonFlags) => {
+      const r = await ApiClient.fromFlags(flags).request<PolicyState>('GET', '/api/policy');
+      if (flags.json) return printJson(r);
+      const origin = r.changedAt === null ? 'from the config file' : `changed ${new Date(r.changedAt).toISOString()} by ${r.actor}: ${r.reason}`;
+      print([`policy version ${r.version}, ${origin}`, '', table(['FIELD', 'VALUE'], flattenLeaves(r.policy))].join('\n'));
+    }),
+  );
+  addChangeOptions(withClient(policy.command('set').description('change fields: PATH=VALUE (value as JSON when it parses), e.g. durations.lowMs=120000')))
+    .argument('<assignments...>', 'PATH=VALUE pairs')
+    .action(
+      run(async (assignments: string[], flags: ChangeFlags) => {
+        const patch: Record<string, unknown> = {};
+        for (const text of assignments) {
+          const a = parseAssignment(text);
+          if (!a) throw new CliError(`expected PATH=VALUE like durations.lowMs=120000, got "${text}"`, 2);
+          setPath(patch, a[0], a[1]);
+        }
+        const r = await ApiClient.fromFlags(flags).request<PolicyChangeReply>('PATCH', '/api/policy', { policy: patch, ...changeFields(flags) });
+        printPolicyChange(flags, assignments.join(' '), r);
+      }),
+    );
+  withClient(policy.command('versions').description('the history of policy changes, newest first'))
+    .option('--limit <n>', 'at most this many', '20')
+    .action(
+      run(async (flags: CommonFlags & { limit: string }) => {
+        const limit = intOption(flags.limit, '--limit', 1, 1000)!;
+        const r = await ApiClient.fromFlags(flags).request<{ current: number; versions: Array<{ version: number; at: number; actor: string; reason: string; changes: string[] }> }>(
+          'GET',
+          `/api/policy/versions?limit=${limit}`,
+        );
+        if (flags.json) return printJson(r);
+        if (r.versions.length === 0) return print('policy version 0 (the config file): never changed at run time');
+        print(
+          table(
+            ['VERSION', 'AT', 'ACTOR', 'REASON', 'CHANGED'],
+            r.versions.map((v) => [`${v.version}${v.version === r.current ? '*' : ''}`, new Date(v.at).toISOString(), v.actor, clip(v.reason, 40), clip(v.changes.join(', '), 60)]),
+          ),
+        );
+      }),
+    );
 }

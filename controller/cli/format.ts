@@ -53,3 +53,31 @@ export function formatScope(t: DecisionTarget): string {
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/** Every leaf of plain data as [dotted path, value as JSON]; arrays are one leaf. */
+export function flattenLeaves(value: unknown, at = ''): Array<[string, string]> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const out: Array<[string, string]> = [];
+    for (const [key, v] of Object.entries(value)) out.push(...flattenLeaves(v, at === '' ? key : `${at}.${key}`));
+    return out;
+  }
+  return [[at, JSON.stringify(value)]];
+}
+
+/**
+ * "durations.lowMs=600000" → ['durations.lowMs', 600000]: the value is JSON when it parses
+ * (numbers, booleans, arrays, quoted strings), else the text itself. undefined when there is
+ * no "=" or no path.
+ */
+export function parseAssignment(text: string): [string, unknown] | undefined {
+  const eq = text.indexOf('=');
+  if (eq <= 0) return undefined;
+  const path = text.slice(0, eq).trim();
+  if (path === '' || path.split('.').some((k) => k === '')) return undefined;
+  const raw = text.slice(eq + 1);
+  try {
+    return [path, JSON.parse(raw) as unknown];
+  } catch {
+    return [path, raw];
+  }
+}

@@ -8,6 +8,8 @@ import { formatOfpPrint, ofpPrint } from '../openflow/index.js';
 import { startCommand } from './start.js';
 import { demoCommand } from './demo.js';
 import { registerOperatorCommands } from './commands.js';
+import { registerOvsCommands } from './ovs.js';
+import { registerEventsCommand } from './events.js';
 import { readTrace } from '../replay/read.js';
 import { formatTimeline, replayTimeline } from '../replay/timeline.js';
 import type { PolicyConfigInput } from '../policy/config.js';
@@ -21,7 +23,7 @@ program
 program
   .command('start')
   .description('run the controller in the foreground')
-  .option('--config <file>', 'config file (JSON); OFGUARD_* environment variables and flags override it')
+  .option('--config <file>', 'config file (JSON or YAML); OFGUARD_* environment variables and flags override it')
   .option('--port <port>', 'OpenFlow listen port (default 6653)', (v) => parsePort(v, '--port'))
   .option('--listen <address>', 'OpenFlow listen address (default 0.0.0.0)')
   .option('--data <dir>', 'state folder: SQLite database, API token (default data)')
@@ -110,5 +112,7 @@ function parsePositive(v: string, flag: string): number {
 }
 
 registerOperatorCommands(program);
+registerOvsCommands(program);
+registerEventsCommand(program);
 
 await program.parseAsync(process.argv);

@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { Guard } from '../guard.js';
 import { systemClock } from '../clock.js';
 import { createLogger } from '../log.js';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { ConfigError, formatProblem, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { startApi } from '../api/index.js';
+import { Alerter } from '../alerts/alerter.js';
 
 export interface StartOptions {
   config?: string;
@@ -29,7 +30,7 @@ function configFrom(opts: StartOptions): Config {
     });
   } catch (err) {
     process.stderr.write(`ofguard: ${(err as Error).message}\n`);
-    if (err instanceof ConfigError) for (const p of err.problems) process.stderr.write(`  ${p.path}: ${p.reason}\n`);
+    if (err instanceof ConfigError) for (const p of err.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
     process.exit(2);
   }
 }
@@ -61,10 +62,14 @@ export async function startCommand(opts: StartOptions): Promise<void> {
     logger.fatal({ err: (err as Error).message, port: config.openflow.port }, 'cannot listen for switches');
     process.exit(1);
   }
+  // Alerts listen to the guard's events; delivery never holds the guard (controller/alerts).
+  const alerter = new Alerter({ config: config.alerts, clock: systemClock, logger });
+  alerter.attach(guard);
   const api = config.api.enabled ? await startApi(guard, config) : undefined;
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'stopping');
     await api?.close();
+    alerter.close();
     await guard.stop();
     process.exit(0);
   };

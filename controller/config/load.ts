@@ -1,23 +1,37 @@
 /**
- * Reading the configuration: file (JSON) < environment (OFGUARD_*) < command-line flags,
- * merged as plain data, then checked once by the schema and frozen. Runtime state never
- * lives in the config.
+ * Reading the configuration: file (JSON, or YAML when it ends in .yaml/.yml) < environment
+ * (OFGUARD_*) < command-line flags, merged as plain data, then checked once by the schema
+ * and frozen. Runtime state never lives in the config. A problem with a field that came
+ * from the file is given the file's line.
  *
  * Errors have stable codes:
  * - CONFIG_UNREADABLE  the file cannot be read
  * - CONFIG_BAD_JSON    the file is not JSON
- * - CONFIG_INVALID     the merged config breaks the schema; `problems` names each field
+ * - CONFIG_BAD_YAML    the file is not YAML
+ * - CONFIG_INVALID     the merged config breaks the schema (unknown fields included);
+ *                      `problems` names each field
  */
 import { readFileSync } from 'node:fs';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import type { ZodError } from 'zod';
+import { formatPath, unknownFields } from './paths.js';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 
-export type ConfigErrorCode = 'CONFIG_UNREADABLE' | 'CONFIG_BAD_JSON' | 'CONFIG_INVALID';
+export type ConfigErrorCode = 'CONFIG_UNREADABLE' | 'CONFIG_BAD_JSON' | 'CONFIG_BAD_YAML' | 'CONFIG_INVALID';
 
 export interface ConfigProblem {
   /** Dotted path of the field, e.g. "api.port" or "policy.whitelist[0]"; "(root)" for the file itself. */
   path: string;
   reason: string;
+  /** 1-based line in the config file, when the field (or its nearest parent) is written there. */
+  line?: number;
+  /** Raw path, to find the line. */
+  at?: Array<string | number>;
+}
+
+/** "api.port: reason (line 3)": one line per problem, for people. */
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.path}: ${p.reason}${p.line !== undefined ? ` (line ${p.line})` : ''}`;
 }
 
 export class ConfigError extends Error {
@@ -34,13 +48,10 @@ export class ConfigError extends Error {
 /** A nested partial of the config input: what env and flags may override. */
 export type ConfigOverrides = { [key: string]: unknown };
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out === '' ? String(p) : `.${String(p)}`;
-  }
-  return out === '' ? '(root)' : out;
+const UNKNOWN_FIELD = 'unknown field (misspelt?)';
+
+function keyPath(path: readonly PropertyKey[]): Array<string | number> {
+  return path.map((p) => (typeof p === 'number' ? p : String(p)));
 }
 
 /** Each problem of a zod error as `{path, reason}`; an unknown key is named by its own path. */
@@ -48,9 +59,13 @@ export function configProblems(error: ZodError): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ path: formatPath([...issue.path, key]), reason: 'unknown field (misspelt?)' });
+      for (const key of issue.keys) {
+        const at = keyPath([...issue.path, key]);
+        out.push({ path: formatPath(at), reason: UNKNOWN_FIELD, at });
+      }
     } else {
-      out.push({ path: formatPath(issue.path), reason: issue.message });
+      const at = keyPath(issue.path);
+      out.push({ path: formatPath(at), reason: issue.message, at });
     }
   }
   return out;
@@ -58,7 +73,7 @@ export function configProblems(error: ZodError): ConfigProblem[] {
 
 /** One `path: reason` line per problem, for people. */
 export function formatConfigErrors(error: ZodError): string[] {
-  return configProblems(error).map((p) => `${p.path}: ${p.reason}`);
+  return configProblems(error).map(formatProblem);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -123,29 +138,95 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Checks and freezes. Throws ConfigError CONFIG_INVALID with every problem named. */
+function invalid(problems: ConfigProblem[]): ConfigError {
+  return new ConfigError('CONFIG_INVALID', problems.map(formatProblem).join('; '), problems);
+}
+
+/**
+ * Checks and freezes. Throws ConfigError CONFIG_INVALID with every problem named, fields
+ * the schema does not know included (the nested detect/policy schemas would drop them silently).
+ */
 export function parseConfig(input: unknown = {}): Config {
   const result = configSchema.safeParse(input);
-  if (!result.success) {
-    const problems = configProblems(result.error);
-    throw new ConfigError('CONFIG_INVALID', problems.map((p) => `${p.path}: ${p.reason}`).join('; '), problems);
-  }
+  if (!result.success) throw invalid(configProblems(result.error));
+  const unknown = unknownFields(input, result.data);
+  if (unknown.length > 0) throw invalid(unknown.map((at) => ({ path: formatPath(at), reason: UNKNOWN_FIELD, at })));
   return deepFreeze(result.data);
 }
 
-/** The file's content as data (not yet checked). */
-export function readConfigFile(path: string): ConfigInput {
+export interface ConfigFile {
+  data: ConfigInput;
+  /** The line of the field at `path`, or of its nearest parent written in the file. */
+  lineOf(path: ReadonlyArray<string | number>): number | undefined;
+}
+
+export function isYamlPath(path: string): boolean {
+  return /\.ya?ml$/i.test(path);
+}
+
+/** Where each field is, from the YAML parser (JSON is YAML too: JSON files get lines the same way). */
+function locator(doc: Document, lines: LineCounter): ConfigFile['lineOf'] {
+  return (path) => {
+    let node: unknown = doc.contents;
+    let line: number | undefined;
+    for (const key of path) {
+      let range: readonly number[] | undefined;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+        if (!pair) break;
+        range = (pair.key as { range?: readonly number[] }).range;
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === 'number' && node.items[key] !== undefined) {
+        node = node.items[key];
+        range = (node as { range?: readonly number[] }).range;
+      } else break;
+      if (range) line = lines.linePos(range[0]!).line;
+    }
+    return line;
+  };
+}
+
+/** The file's content as data (not yet checked), with the lines of its fields. */
+export function readConfigFile(path: string): ConfigFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError('CONFIG_UNREADABLE', `cannot read ${path}: ${(err as Error).message}`, [{ path: '(root)', reason: `cannot read ${path}` }]);
   }
-  try {
-    return JSON.parse(text) as ConfigInput;
-  } catch (err) {
-    throw new ConfigError('CONFIG_BAD_JSON', `${path} is not JSON: ${(err as Error).message}`, [{ path: '(root)', reason: `not JSON: ${(err as Error).message}` }]);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (isYamlPath(path)) {
+    const error = doc.errors[0];
+    if (error) {
+      const line = lines.linePos(error.pos[0]).line;
+      const reason = `not YAML: ${error.message.split('\n')[0]}`;
+      throw new ConfigError('CONFIG_BAD_YAML', `${path} is not YAML (line ${line}): ${error.message.split('\n')[0]}`, [{ path: '(root)', reason, line }]);
+    }
+    return { data: (doc.toJS() ?? {}) as ConfigInput, lineOf: locator(doc, lines) };
   }
+  try {
+    return { data: JSON.parse(text) as ConfigInput, lineOf: locator(doc, lines) };
+  } catch (err) {
+    const message = (err as Error).message;
+    const position = /position (\d+)/.exec(message);
+    const line = position ? lines.linePos(Number(position[1])).line : undefined;
+    throw new ConfigError('CONFIG_BAD_JSON', `${path} is not JSON: ${message}`, [{ path: '(root)', reason: `not JSON: ${message}`, ...(line !== undefined ? { line } : {}) }]);
+  }
+}
+
+/** Is `path` (or a parent of it) set by one of the layers? */
+function setBy(layers: ReadonlyArray<ConfigOverrides | undefined>, path: ReadonlyArray<string | number>): boolean {
+  return layers.some((layer) => {
+    let node: unknown = layer;
+    for (const key of path) {
+      if (!isPlainObject(node) || !(String(key) in node)) return false;
+      node = node[String(key)];
+      if (node === undefined) return false;
+      if (!isPlainObject(node)) return true;
+    }
+    return true;
+  });
 }
 
 export interface LoadOptions {
@@ -159,9 +240,22 @@ export interface LoadOptions {
 
 /** File < env < flags, checked once and frozen. */
 export function loadConfig(opts: LoadOptions = {}): Config {
-  const file = opts.file ? (readConfigFile(opts.file) as ConfigOverrides) : undefined;
-  if (file !== undefined && !isPlainObject(file)) {
-    throw new ConfigError('CONFIG_INVALID', 'the config file must hold a JSON object', [{ path: '(root)', reason: 'must be a JSON object' }]);
+  const source = opts.file ? readConfigFile(opts.file) : undefined;
+  const file = source?.data as ConfigOverrides | undefined;
+  if (source !== undefined && !isPlainObject(file)) {
+    const kind = isYamlPath(opts.file!) ? 'a YAML mapping' : 'a JSON object';
+    throw new ConfigError('CONFIG_INVALID', `the config file must hold ${kind}`, [{ path: '(root)', reason: `must be ${kind}` }]);
   }
-  return parseConfig(mergeConfig(file, opts.env ? envOverrides(opts.env) : undefined, opts.flags));
+  const overrides = [opts.env ? envOverrides(opts.env) : undefined, opts.flags];
+  try {
+    return parseConfig(mergeConfig(file, ...overrides));
+  } catch (err) {
+    if (!(err instanceof ConfigError) || !source) throw err;
+    // Lines only for fields the file set: a value from the environment or a flag has none.
+    const problems = err.problems.map((p) => {
+      const line = p.at && !setBy(overrides, p.at) ? source.lineOf(p.at) : undefined;
+      return line !== undefined ? { ...p, line } : p;
+    });
+    throw invalid(problems);
+  }
 }

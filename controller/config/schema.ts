@@ -9,6 +9,10 @@
  *   moved on purpose (then protect /metrics, which has no token, by other means).
  * - api.rateLimit: 20 requests/s sustained, bursts of 40, per client address.
  * - enforcement.scope 'ingress': blocks go to the switch where the source enters.
+ * - detect.blocklists [], detect.intel and detect.geo unset: no threat-intel source runs
+ *   unless configured (netset files; an AbuseIPDB-compatible {baseUrl, key}; a .mmdb
+ *   {database, riskyCountries}). detect.bruteForce: 20 attempts/min on auth ports.
+ * - policy.retention: ended decisions and history 30 days, audit 90 days, pruned hourly.
  */
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
@@ -23,6 +27,21 @@ const tls = z.strictObject({
   cert: z.string().min(1),
   key: z.string().min(1),
   ca: z.string().min(1).optional(),
+});
+
+const severity = z.enum(['low', 'medium', 'high', 'critical']);
+
+/** One alert receiver. Its URL may hold a secret (Slack's do): logs and metrics use `name`. */
+const webhook = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+  /** 'json': ofguard's generic body; 'slack': a Slack incoming-webhook message. */
+  format: z.enum(['json', 'slack']).default('json'),
+  /** Alerts below this severity are not sent here. */
+  minSeverity: severity.default('high'),
+  /** Extra request headers, e.g. an Authorization for the receiver. */
+  headers: z.record(z.string(), z.string()).optional(),
+  /** Label in logs and metrics; default 'webhook-N' (N its index). */
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').optional(),
 });
 
 export const configSchema = z
@@ -62,6 +81,22 @@ export const configSchema = z
       .prefault({}),
     detect: DetectConfigSchema.prefault({}),
     policy: policyConfigSchema,
+    /** Detections and decisions of high severity or above, POSTed to webhooks (controller/alerts). */
+    alerts: z
+      .strictObject({
+        webhooks: z.array(webhook).default([]),
+        /** The same alert (offender, attack, victim; or decision and action) is sent once per window. */
+        dedupeWindowS: z.number().int().min(0).default(300),
+        /** Tries per alert and webhook before giving up (the first included). */
+        maxAttempts: z.number().int().min(1).max(20).default(5),
+        /** First retry after about this long, doubling each time up to 5 minutes. */
+        retryBaseMs: z.number().int().min(1).default(1000),
+        /** Alerts waiting per webhook; beyond it new alerts are dropped and counted. */
+        queueSize: z.number().int().min(1).max(10_000).default(100),
+        /** A receiver that does not answer within this is a failed try. */
+        timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+      })
+      .prefault({}),
     enforcement: z
       .strictObject({
         /** 'ingress': only where the source enters; 'all': every switch. */

@@ -4,6 +4,33 @@
  */
 import { z } from 'zod';
 
+/** detect.intel: an AbuseIPDB v2 compatible service (GET {baseUrl}/api/v2/check, header `Key`). */
+export const AbuseIpdbConfigSchema = z.object({
+  baseUrl: z.string().url().default('https://api.abuseipdb.com'),
+  /** API key, sent as the `Key` header. */
+  key: z.string().min(1),
+  /** Reports older than this are ignored by the service. */
+  maxAgeInDays: z.number().int().min(1).max(365).default(90),
+  /** How long an answer is reused (the free plan allows 1 000 lookups a day). */
+  ttlMs: z.number().positive().default(6 * 3_600_000),
+  /** How long a failure is remembered before the address is asked again. */
+  failureTtlMs: z.number().positive().default(60_000),
+  timeoutMs: z.number().positive().default(3_000),
+  maxConcurrent: z.number().int().min(1).default(4),
+  /** Lookups waiting beyond this are not queued (asked again on a later hit). */
+  maxQueue: z.number().int().min(1).default(1_000),
+  cacheSize: z.number().int().min(1).default(100_000),
+});
+export type AbuseIpdbConfig = z.infer<typeof AbuseIpdbConfigSchema>;
+
+/** detect.geo: a MaxMind-format (.mmdb) country or city database, read once at start. */
+export const GeoConfigSchema = z.object({
+  database: z.string().min(1),
+  /** ISO 3166 alpha-2 codes that count as high-risk (+5 in the SYN-flood seed). Default none. */
+  riskyCountries: z.array(z.string().length(2)).default([]),
+});
+export type GeoConfig = z.infer<typeof GeoConfigSchema>;
+
 export const DetectConfigSchema = z.object({
   /** Sources tracked one by one (typed-array slots). The rest live in the sketch. */
   maxSources: z.number().int().min(1).max(16_000_000).default(100_000),
@@ -76,6 +103,39 @@ export const DetectConfigSchema = z.object({
     .prefault({}),
   /** ICMP errors (unreachable, time exceeded) per second from one source that are a flood. */
   icmpErrorFlood: z.number().positive().default(50),
+  /**
+   * An ICMP error flow at or below this rate (per second) is a host's answer: stacks
+   * rate-limit their errors per peer (Linux: about one a second, bursts of six). Such
+   * errors are evidence about the host they are addressed to (a scanner probing closed
+   * ports, a UDP flooder) and are credited to it, never to the host that sends them.
+   * Faster error flows are crafted: the sender's own traffic.
+   */
+  icmpAnswerMaxRate: z.number().nonnegative().default(10),
+  /** Slow brute force (brute-force.ts): repeated short connections to one service port. */
+  bruteForce: z
+    .object({
+      /** Ports where a few tens of attempts a minute are already guessing. */
+      authPorts: z.array(z.number().int().min(1).max(65535)).default([22, 23, 3389, 21, 25, 110, 143, 3306, 5432]),
+      /** Connection attempts per minute from one source to one auth port that make a brute force. */
+      authPerMinute: z.number().positive().default(20),
+      /**
+       * The same for every other port: web clients (and NAT gateways full of them) open
+       * short connections all the time; a form-guessing tool without keep-alive opens 20+ a second.
+       */
+      otherPerMinute: z.number().positive().default(1_200),
+      /**
+       * Forward packets per attempt above which the connections are sessions, not guesses
+       * (an SSH login attempt is 12–25 packets from the client; a session, hundreds).
+       */
+      maxPacketsPerAttempt: z.number().positive().default(30),
+      windowMs: z.number().positive().default(60_000),
+      buckets: z.number().int().min(1).max(60).default(6),
+      /** A brute-forcing source is reported at most this often (flag, throttle, then block if it persists). */
+      reportEveryMs: z.number().nonnegative().default(30_000),
+      /** (source, port) pairs tracked at once; the least recently active is forgotten first. */
+      maxTracked: z.number().int().min(1).default(65_536),
+    })
+    .prefault({}),
   /** Members of one /24 (/64) detected together that make a subnet-wide attack. */
   subnetMinMembers: z.number().int().min(2).default(3),
 
@@ -109,6 +169,20 @@ export const DetectConfigSchema = z.object({
 
   /** CIDRs never detected as attackers. */
   whitelist: z.array(z.string()).default([]),
+
+  /**
+   * Local netset files (FireHOL, Spamhaus DROP: one address or CIDR per line). A listed
+   * source is evaluated whatever its volume, flagged even when its traffic looks benign
+   * and scores +30 when it attacks. Each list is named after its file (basename without
+   * extension) and reloaded when the file changes. Default: none.
+   */
+  blocklists: z.array(z.string().min(1)).default([]),
+  /** How often the netset files are checked for changes (mtime, size, inode). */
+  blocklistCheckMs: z.number().int().min(100).default(5_000),
+  /** AbuseIPDB-compatible lookups (syn-flood-multisignal-scoring.md §1). Off unless set. */
+  intel: AbuseIpdbConfigSchema.optional(),
+  /** MaxMind-format country database and the countries that count as high-risk (+5). Off unless set. */
+  geo: GeoConfigSchema.optional(),
 });
 
 export type DetectConfig = Readonly<z.infer<typeof DetectConfigSchema>>;

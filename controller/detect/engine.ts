@@ -6,11 +6,12 @@
  * only their cached answers are read here.
  */
 import type { TrafficSnapshot } from '../stats/snapshot.js';
+import { BruteForceTracker, type BruteForceSuspect } from './brute-force.js';
 import { Classifier, loadBundledModel } from './classifier.js';
 import { parseDetectConfig, type DetectConfig, type DetectConfigInput } from './config.js';
 import type { DestinationSummary } from './destinations.js';
 import type { AttackType, Detection, IntelInfo, Signal } from './detection.js';
-import { F, FEATURE_NAMES, FeatureExtractor, type Candidate } from './features.js';
+import { F, FEATURE_COUNT, FEATURE_NAMES, FeatureExtractor, type Candidate } from './features.js';
 import { HistoryBook } from './history.js';
 import { subnetOf } from './ip.js';
 import { SIGNAL_POINTS, assess, promote } from './patterns.js';
@@ -35,8 +36,9 @@ export class DetectionEngine {
   private readonly classifier: Classifier;
   private readonly intel: IntelSource | undefined;
   private readonly history: HistoryBook;
-  private readonly whitelist: PrefixMatcher;
+  private whitelist: PrefixMatcher;
   private readonly blocklists = new Map<string, PrefixMatcher>();
+  private readonly bruteForce: BruteForceTracker;
   /** Recently detected attackers per /24 (/64): member → last detection time. */
   private readonly subnets = new Map<string, Map<string, number>>();
 
@@ -47,19 +49,39 @@ export class DetectionEngine {
     this.intel = opts.intel;
     this.history = new HistoryBook(this.config);
     this.whitelist = new PrefixMatcher(this.config.whitelist);
+    this.bruteForce = new BruteForceTracker(this.config);
   }
 
-  /** Installs, replaces (reload) or removes (undefined) a named blocklist. */
+  /**
+   * Installs, replaces (reload) or removes (undefined) a named blocklist. Listed sources
+   * are evaluated whatever their volume (a listed host sending little is still reported).
+   */
+  /** Replaces the whitelist (a policy change at run time): whitelisted sources are never evaluated. */
+  setWhitelist(cidrs: readonly string[]): void {
+    this.whitelist = new PrefixMatcher(cidrs);
+  }
+
   setBlocklist(name: string, matcher: PrefixMatcher | undefined): void {
     if (matcher) this.blocklists.set(name, matcher);
     else this.blocklists.delete(name);
+    this.fx.watch = this.blocklists.size > 0 ? (src, v4) => this.listed(src, v4) : undefined;
   }
 
   ingest(snap: TrafficSnapshot): Detection[] {
     const now = snap.now;
     const out: Detection[] = [];
+    const suspects = this.bruteForce.ingest(snap);
+    const bySource = suspects.length ? new Map(suspects.map((s) => [s.src, s])) : undefined;
     for (const c of this.fx.ingest(snap)) {
-      const d = this.evaluate(c, now, snap.intervalMs);
+      const suspect = bySource?.get(c.src);
+      if (suspect && c.srcPrefix === undefined) bySource!.delete(c.src);
+      const d = this.evaluate(c, now, snap.intervalMs, c.srcPrefix === undefined ? suspect : undefined);
+      if (d) out.push(d);
+    }
+    // Slow guessers below every per-interval gate: evaluated on what is known of them (not
+    // on a switch's first poll, which has counters but no rates, like the extractor).
+    if (bySource && snap.intervalMs > 0) for (const s of bySource.values()) {
+      const d = this.evaluate(this.quietCandidate(s, now), now, snap.intervalMs, s, true);
       if (d) out.push(d);
     }
     this.markSubnetAttacks(out, now);
@@ -92,10 +114,29 @@ export class DetectionEngine {
     return { trackedSources: this.fx.sources.size, trackedDestinations: this.fx.destinations.size, histories: this.history.size };
   }
 
-  private evaluate(c: Candidate, now: number, intervalMs: number): Detection | undefined {
+  private listed(src: string, v4: number): boolean {
+    for (const m of this.blocklists.values()) if (v4 >= 0 ? m.hasV4(v4) : m.has(src)) return true;
+    return false;
+  }
+
+  /** A candidate for a brute-force suspect the feature extractor did not put forward. */
+  private quietCandidate(s: BruteForceSuspect, now: number): Candidate {
+    const features = this.fx.featuresOf(s.src, now) ?? new Float64Array(FEATURE_COUNT);
+    const c: Candidate = { slot: -1, src: s.src, dst: s.dst, proto: 6, dstPort: s.dstPort, dpid: s.dpid, features, portZero: false, land: false, mitigated: false, firstSeen: false };
+    if (s.inPort !== undefined) c.inPort = s.inPort;
+    const target = this.fx.destinations.summary(s.dst, now);
+    if (target) c.target = target;
+    return c;
+  }
+
+  /** `quiet`: the candidate passed no volume gate (a brute-force suspect, a listed source). */
+  private evaluate(c: Candidate, now: number, intervalMs: number, suspect?: BruteForceSuspect, quiet = false): Detection | undefined {
     if (this.whitelist.has(c.src)) return undefined;
     const f = c.features;
-    const verdict = this.classifier.predict(f);
+    // On a trickle of traffic the model's verdict means nothing: a quiet candidate is here
+    // for its listing or its guessing, not for what the model makes of it.
+    quiet ||= c.quiet === true;
+    const verdict = quiet ? { type: 'benign' as AttackType, confidence: 0 } : this.classifier.predict(f);
     const signals: Signal[] = [];
     for (const [name, m] of this.blocklists) {
       if (m.has(c.src)) signals.push({ name: `blocklist.${name}`, points: SIGNAL_POINTS.blocklist, detail: `${c.src} listed in ${name}` });
@@ -114,10 +155,25 @@ export class DetectionEngine {
       confidence = this.config.minConfidence;
       signals.push({ name: 'volume.connections', points: 0, detail: `${Math.round(f[F.connRate]!)} conn/s ≥ ${this.config.synFloodConnections}: a SYN flood whatever the model says` });
     }
+    if (suspect && !attack) {
+      // Too slow for the model to call: many short attempts on one service port are guessing.
+      attack = true;
+      type = 'brute-force';
+      const ratio = suspect.attemptsPerMinute / suspect.threshold;
+      confidence = Math.max(this.config.minConfidence, ratio / (ratio + 1));
+      signals.push({
+        name: 'rate.brute-force',
+        points: 0,
+        detail: `${Math.round(suspect.attemptsPerMinute)} attempts/min to port ${suspect.dstPort} ≥ ${suspect.threshold}, ${suspect.packetsPerAttempt.toFixed(1)} packets each`,
+      });
+    }
     if (!attack && !blocklisted && anomalies.length === 0) return undefined;
     const key = c.srcPrefix === undefined ? c.src : `${c.src}/${c.srcPrefix}`;
     // One detection per source per interval, whichever switch reports it first.
     if (now - this.history.lastHitAt(key) < intervalMs) return undefined;
+    // Guessing is slow: reported at most every bruteForce.reportEveryMs, so the policy's
+    // answer (flag, throttle, block if it persists) follows minutes, not seconds.
+    if (attack && type === 'brute-force' && !this.bruteForce.mayReport(key, now)) return undefined;
 
     const attackType: AttackType = attack ? type : 'benign';
     const connections = f[F.connRate]!;
@@ -147,6 +203,12 @@ export class DetectionEngine {
     }
     features.firstSeen = c.firstSeen ? 1 : 0;
     features.mitigated = c.mitigated ? 1 : 0;
+    if (attackType === 'brute-force') {
+      // The policy's brute-force base: attempts against the port's own threshold.
+      features.attemptsPerMinute = suspect?.attemptsPerMinute ?? connections * 60;
+      features.attemptThreshold = suspect?.threshold ?? this.bruteForce.thresholdFor(c.dstPort ?? 0);
+      if (suspect) features.packetsPerAttempt = suspect.packetsPerAttempt;
+    }
 
     const d: Detection = {
       src: c.src,
@@ -173,7 +235,9 @@ export class DetectionEngine {
     if (this.intel) {
       const info = this.intel.peek(c.src);
       if (info) d.intel = info;
-      else this.intel.request(c.src);
+      // Even with an answer in hand (a geo country comes at once): the lookup service is
+      // asked unless its own answer is cached; request() is a no-op then.
+      if (info?.abuseConfidence === undefined) this.intel.request(c.src);
     }
     return d;
   }

@@ -90,6 +90,8 @@ export interface Candidate {
   firstSeen: boolean;
   /** The busiest destination's state, when it is tracked. */
   target?: DestinationSummary;
+  /** Passed no volume gate: evaluated only because it is watched (blocklisted). */
+  quiet?: boolean;
 }
 
 export class FeatureExtractor {
@@ -122,6 +124,14 @@ export class FeatureExtractor {
   private intervalMs = 0;
   private lastHalving = -Infinity;
   private hand = 0;
+  /**
+   * ICMP errors answering a source (slot → packets) not yet folded into its error rate:
+   * the errors arrive in the answering host's snapshot, the source is finished in its own.
+   * Only sources that provoke errors have an entry.
+   */
+  private readonly answeredErrors = new Map<number, number>();
+  /** Sources evaluated whatever their volume (blocklisted); (address, IPv4 value or -1). */
+  watch: ((src: string, v4: number) => boolean) | undefined;
 
   // Per-interval scratch, indexed by touch order; grown by doubling, never shrunk.
   private touched = new Int32Array(1024);
@@ -170,6 +180,9 @@ export class FeatureExtractor {
       // Age the long tail: a sketched source must grow heavy within about one window.
       this.sketch.halve();
       this.lastHalving = now;
+      for (const slot of this.answeredErrors.keys()) {
+        if (now - this.lastSeen[slot]! * 1000 > this.config.shortWindowMs) this.answeredErrors.delete(slot);
+      }
     }
     const dpidIx = this.dpidIndex(snap.dpid);
     this.epoch = this.windows.epochOf(now);
@@ -193,7 +206,7 @@ export class FeatureExtractor {
     for (let k = 0; k < this.deferredCount; k++) {
       const f = flows[this.deferredRx[k]!]!;
       const back = this.sources.find(f.dst!);
-      if (back >= 0) this.windows.add(back, W_RX, now, f.packets);
+      if (back >= 0) this.creditReceived(back, f, now);
     }
     if (snap.intervalMs <= 0) return []; // first poll of a switch: counters, no rates yet
     const intervalSec = snap.intervalMs / 1000;
@@ -253,16 +266,17 @@ export class FeatureExtractor {
     const kind = f.kind;
     const packets = f.packets;
     if (kind === 'other' || packets <= 0 || f.src === '') return false;
-    if (kind === 'accounting' && isAnswer(f)) {
-      // A service answering its clients (the flow is keyed by the service's own port), or a
-      // host answering pings: what it carries is what the other side received, not traffic
-      // this host originates. Counting it as the answering host's would flag a victim for
-      // answering a flood. (ICMP errors still count: their rate is a reputation factor.)
+    if (kind === 'accounting' && (isAnswer(f) || this.isErrorAnswer(f))) {
+      // A service answering its clients (the flow is keyed by the service's own port), a
+      // host answering pings, or a stack's rate-limited ICMP errors (port unreachable to a
+      // UDP flooder or scanner): what it carries is what the other side received, not
+      // traffic this host originates. Counting it as the answering host's would flag a
+      // victim for answering a flood; the errors count against the host that provoked them.
       const dst = f.dst;
       if (dst === undefined) return false;
       const dv4 = parseIPv4(dst);
       const back = dv4 >= 0 ? this.sources.findV4(dv4) : this.sources.find(dst, -1);
-      if (back >= 0) this.windows.add(back, W_RX, now, packets);
+      if (back >= 0) this.creditReceived(back, f, now);
       return back < 0;
     }
     let key = f.src;
@@ -294,9 +308,8 @@ export class FeatureExtractor {
     else if (proto === 17) this.sUdp[t]! += packets;
     else if (proto === 1 || proto === 58) {
       this.sIcmp[t]! += packets;
-      const type = f.icmpType;
-      // Destination unreachable / time exceeded (ICMPv6: 1 and 3).
-      if (proto === 1 ? type === 3 || type === 11 : type === 1 || type === 3) this.sIcmpErr[t]! += packets;
+      // Crafted errors (faster than any stack answers): an ICMP-error flood of this source.
+      if (isIcmpError(f)) this.sIcmpErr[t]! += packets;
     }
     if (f.dstPort === 0 && (proto === 6 || proto === 17)) this.sFlags[t]! |= FLAG_PORT_ZERO;
     if (kind === 'drop' || kind === 'meter') this.sFlags[t]! |= FLAG_MITIGATED;
@@ -318,8 +331,19 @@ export class FeatureExtractor {
     this.destinations.account(dst, v4 >= 0 ? hash32(v4) : hashString(key), packets);
     // Reverse direction: what this flow carries is what its destination received.
     const back = dv4 >= 0 ? this.sources.findV4(dv4) : this.sources.find(dst, -1);
-    if (back >= 0) this.windows.add(back, W_RX, now, packets);
+    if (back >= 0) this.creditReceived(back, f, now);
     return back < 0;
+  }
+
+  /** ICMP errors at a rate a stack answers with (see DetectConfig.icmpAnswerMaxRate). */
+  private isErrorAnswer(f: FlowDelta): boolean {
+    return isIcmpError(f) && f.packetRate <= this.config.icmpAnswerMaxRate;
+  }
+
+  /** What a flow carried is what its destination (slot) received; answering errors count against it. */
+  private creditReceived(slot: number, f: FlowDelta, now: number): void {
+    this.windows.add(slot, W_RX, now, f.packets);
+    if (this.isErrorAnswer(f)) this.answeredErrors.set(slot, (this.answeredErrors.get(slot) ?? 0) + f.packets);
   }
 
   /** Slot of a source, admitting it (directly, or from the sketch once heavy); -1 = sketched. */
@@ -341,6 +365,7 @@ export class FeatureExtractor {
     this.firstSeenSec[slot] = Math.floor(now / 1000);
     this.lastSeen[slot] = Math.floor(now / 1000);
     this.newSource[slot] = known ? 0 : 1;
+    this.answeredErrors.delete(slot);
     return slot;
   }
 
@@ -432,6 +457,13 @@ export class FeatureExtractor {
     this.lastSeen[slot] = Math.floor(now / 1000);
     const o = slot * S_COUNT;
     const a = n === 0 ? 1 : this.config.shareAlpha;
+    if (this.answeredErrors.size > 0) {
+      const answered = this.answeredErrors.get(slot);
+      if (answered !== undefined) {
+        this.sIcmpErr[t]! += answered;
+        this.answeredErrors.delete(slot);
+      }
+    }
     if (pkts > 0) {
       this.shares[o + S_TCP] = mix(this.shares[o + S_TCP]!, this.sTcp[t]! / pkts, a);
       this.shares[o + S_UDP] = mix(this.shares[o + S_UDP]!, this.sUdp[t]! / pkts, a);
@@ -458,7 +490,8 @@ export class FeatureExtractor {
       this.distinct.estimate(slot, D_PORT, now) >= cand.minDistinct ||
       // A member of a distributed flood may be quiet on its own.
       (packetRate >= cand.minMemberRate && top?.dst !== undefined && this.destinations.underAttack(top.dst, now));
-    if (!gate) return undefined;
+    const watchedOnly = !gate && this.watch !== undefined && this.isWatched(slot);
+    if (!gate && !watchedOnly) return undefined;
     const target = top?.dst !== undefined ? this.destinations.summary(top.dst, now) : undefined;
     const v = this.vector(slot, now, packetRate, byteRate, z);
     const name = this.sources.addressOf(slot);
@@ -473,6 +506,7 @@ export class FeatureExtractor {
       mitigated: (flags & FLAG_MITIGATED) !== 0,
       firstSeen: this.newSource[slot] === 1,
     };
+    if (watchedOnly) c.quiet = true;
     if (cut > 0) c.srcPrefix = Number(name.slice(cut + 1));
     if (top) {
       if (top.dst !== undefined) c.dst = top.dst;
@@ -483,6 +517,11 @@ export class FeatureExtractor {
     if (target) c.target = target;
     this.newSource[slot] = 0;
     return c;
+  }
+
+  private isWatched(slot: number): boolean {
+    const v4 = this.sources.v4Of(slot);
+    return this.watch!(v4 >= 0 ? '' : this.sources.addressOf(slot), v4);
   }
 
   private vector(slot: number, now: number, packetRate: number, byteRate: number, z: number): Float64Array {
@@ -544,6 +583,12 @@ export class FeatureExtractor {
 
 function mix(prev: number, x: number, alpha: number): number {
   return prev + alpha * (x - prev);
+}
+
+/** Destination unreachable / time exceeded (ICMPv6: 1 and 3). */
+export function isIcmpError(f: FlowDelta): boolean {
+  const type = f.icmpType;
+  return f.proto === 1 ? type === 3 || type === 11 : f.proto === 58 && (type === 1 || type === 3);
 }
 
 /** Traffic that answers the flow's destination: replies keyed by the service's own port, ICMP echo replies. */

@@ -3,13 +3,30 @@
  * .mmdb with a `country.iso_code`), through the `maxmind` package. Lookups are in memory
  * and synchronous, so they can run on the detection path.
  */
+import { readFileSync } from 'node:fs';
 import maxmind, { Reader, type CountryResponse } from 'maxmind';
+
+export class GeoError extends Error {
+  constructor(readonly code: 'DETECT_GEO_READ', message: string) {
+    super(message);
+    this.name = 'GeoError';
+  }
+}
 
 export class GeoDatabase {
   private constructor(private readonly reader: Reader<CountryResponse>) {}
 
   static async open(path: string): Promise<GeoDatabase> {
     return new GeoDatabase(await maxmind.open<CountryResponse>(path));
+  }
+
+  /** Reads the whole file at start-up; a missing or malformed database fails with DETECT_GEO_READ. */
+  static openSync(path: string): GeoDatabase {
+    try {
+      return GeoDatabase.fromBuffer(readFileSync(path));
+    } catch (e) {
+      throw new GeoError('DETECT_GEO_READ', `cannot read geo database ${path}: ${(e as Error).message}`);
+    }
   }
 
   static fromBuffer(buf: Buffer): GeoDatabase {

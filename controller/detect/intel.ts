@@ -1,5 +1,6 @@
 /**
- * Threat intelligence, optional and off by default: an AbuseIPDB-compatible HTTP lookup
+ * Threat intelligence, optional and off by default (detect.intel, detect.geo in
+ * config.ts): an AbuseIPDB-compatible HTTP lookup
  * (GET {base}/api/v2/check?ipAddress=…, header `Key`, JSON data.abuseConfidenceScore and
  * data.countryCode) and MaxMind-format geo (geo.ts). Detections never wait for it: the
  * engine peeks at the cache and asks in the background; answers are cached with a TTL
@@ -8,36 +9,10 @@
  */
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { AbuseIpdbConfig } from './config.js';
 import type { IntelInfo } from './detection.js';
 import type { IntelSource } from './engine.js';
 import type { GeoDatabase } from './geo.js';
-
-export const IntelConfigSchema = z.object({
-  abuseipdb: z
-    .object({
-      enabled: z.boolean().default(false),
-      baseUrl: z.string().url().default('https://api.abuseipdb.com'),
-      apiKey: z.string().default(''),
-      maxAgeInDays: z.number().int().min(1).max(365).default(90),
-      ttlMs: z.number().positive().default(6 * 3_600_000),
-      failureTtlMs: z.number().positive().default(60_000),
-      timeoutMs: z.number().positive().default(3_000),
-      maxConcurrent: z.number().int().min(1).default(4),
-      maxQueue: z.number().int().min(1).default(1_000),
-      cacheSize: z.number().int().min(1).default(100_000),
-    })
-    .prefault({}),
-  geo: z
-    .object({
-      /** Path of a MaxMind-format (.mmdb) country or city database; off when unset. */
-      database: z.string().optional(),
-      /** ISO country codes that count as high-risk (+5 in the SYN-flood seed). */
-      highRiskCountries: z.array(z.string().length(2)).default([]),
-    })
-    .prefault({}),
-});
-export type IntelConfig = z.infer<typeof IntelConfigSchema>;
-export type AbuseIpdbConfig = IntelConfig['abuseipdb'];
 
 export type IntelErrorCode = 'INTEL_HTTP_STATUS' | 'INTEL_TIMEOUT' | 'INTEL_BAD_RESPONSE' | 'INTEL_NETWORK';
 
@@ -133,7 +108,7 @@ export class AbuseIpdbClient {
     let res: Response;
     try {
       res = await this.fetchImpl(url, {
-        headers: { Key: this.config.apiKey, Accept: 'application/json' },
+        headers: { Key: this.config.key, Accept: 'application/json' },
         signal: AbortSignal.timeout(this.config.timeoutMs),
       });
     } catch (e) {

@@ -103,8 +103,21 @@ export class Enforcer {
   };
 
   /** Throws MitigateError (MITIGATE_BAD_TARGET) for a whitelist entry no flow can match: at start, not mid-sync. */
+  private whitelist: readonly string[];
+
   constructor(private readonly opts: EnforcerOptions) {
     whitelistFlows(opts.whitelist ?? []);
+    this.whitelist = opts.whitelist ?? [];
+  }
+
+  /**
+   * A new whitelist (policy changed at run time): checked like the one at start (throws
+   * MITIGATE_BAD_TARGET before anything changes), then every switch is brought in line.
+   */
+  setWhitelist(cidrs: readonly string[]): Promise<SwitchSyncReport[]> {
+    whitelistFlows(cidrs);
+    this.whitelist = [...cidrs];
+    return this.refresh();
   }
 
   /** The decisions being enforced. */
@@ -270,7 +283,7 @@ export class Enforcer {
           sw.stale = false;
         }
         const desired = this.desiredFor(sw.dpid);
-        const p = plan(desired, sw.held, { now: this.opts.clock.now(), whitelist: this.opts.whitelist ?? [], maxMeters: sw.maxMeters });
+        const p = plan(desired, sw.held, { now: this.opts.clock.now(), whitelist: this.whitelist, maxMeters: sw.maxMeters });
         this.recordInvalid(sw, p);
         // Out of meters by our own count: take the fallback before sending anything.
         if (p.outOfMeters.length > 0) {

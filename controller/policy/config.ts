@@ -15,6 +15,8 @@ function isAddressOrCidr(text: string): boolean {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (v4 ? 32 : 128));
 }
 
+const addressOrCidr = z.string().refine(isAddressOrCidr, { message: 'not an IPv4/IPv6 address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)' });
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
@@ -30,6 +32,18 @@ const multiSignal = z
     abuseMediumMin: z.number().default(50),
     abuseMediumPoints: z.number().default(15),
     geoHighRiskPoints: z.number().default(5),
+    /** A source on a local blocklist (detect.blocklists) that attacks: weighed like a high AbuseIPDB confidence. */
+    blocklistPoints: z.number().default(30),
+    /**
+     * Brute force has its own base: attempts per minute as multiples of the port's own
+     * threshold (detect.bruteForce: a few tens a minute on auth ports, far more on web
+     * ports), on the same 15/25/40 ladder.
+     */
+    bruteForceBuckets: buckets.default([
+      { min: 1, points: 15 },
+      { min: 3, points: 25 },
+      { min: 10, points: 40 },
+    ]),
     /** §2: connection attempts per second → points (lower bounds inclusive). */
     connectionBuckets: buckets.default([
       { min: 20, points: 15 },
@@ -217,6 +231,8 @@ const thresholds = z
     highFalsePositiveRate: z.number().min(0).max(1).default(0.2),
     congestionLoad: z.number().min(0).max(1).default(0.8),
     quietMs: z.number().positive().default(HOUR),
+    /** Speed assumed for ports whose description reports none (0: such ports are left out of the link load). */
+    defaultLinkMbps: z.number().nonnegative().default(0),
   })
   .prefault({});
 
@@ -262,8 +278,35 @@ export const policyConfigSchema = z
         forgetIdleSourceMs: z.number().positive().default(HOUR),
       })
       .prefault({}),
+    /**
+     * How long the store keeps what no longer acts (pruned from the guard's tick, every
+     * `pruneEveryMs`): ended decisions, the per-source history (scored detections and
+     * mitigation events) and the audit log. Active decisions and reputations are never pruned.
+     */
+    retention: z
+      .object({
+        decisionsMs: z.number().positive().default(30 * 24 * HOUR),
+        historyMs: z.number().positive().default(30 * 24 * HOUR),
+        auditMs: z.number().positive().default(90 * 24 * HOUR),
+        pruneEveryMs: z.number().positive().default(HOUR),
+      })
+      .prefault({}),
     /** CIDRs (IPv4 or IPv6) that are never blocked, whatever happens. */
-    whitelist: z.array(z.string().refine(isAddressOrCidr, { message: 'not an IPv4/IPv6 address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)' })).default([]),
+    whitelist: z.array(addressOrCidr).default([]),
+    /**
+     * CIDRs the operator wants dropped: each gets an admin drop decision, renewed at expiry
+     * for as long as it is listed. The whitelist wins over it.
+     */
+    blocklist: z.array(addressOrCidr).default([]),
+    /** Why an entry of the whitelist or blocklist is there, by entry (shown by the API and CLI). */
+    notes: z.record(z.string(), z.string().max(200)).default({}),
+  })
+  .superRefine((c, ctx) => {
+    for (const entry of Object.keys(c.notes)) {
+      if (!c.whitelist.includes(entry) && !c.blocklist.includes(entry)) {
+        ctx.addIssue({ code: 'custom', path: ['notes', entry], message: 'a note for an entry that is in neither the whitelist nor the blocklist' });
+      }
+    }
   })
   .prefault({});
 

@@ -110,6 +110,11 @@ class HourCounter {
   }
 }
 
+/** The detector found the source in a local netset (detect.blocklists): signal `blocklist.<list>`. */
+function isListedByNetset(d: Detection): boolean {
+  return d.signals.some((s) => s.name.startsWith('blocklist.'));
+}
+
 function decisionKey(d: Decision): string {
   return d.action === 'throttle-victim' && d.target.dst ? victimKey(d.target.dst) : sourceKey(d.target.src, d.target.srcPrefix);
 }
@@ -119,17 +124,53 @@ function splitKey(key: string): { src: string; srcPrefix?: number } {
   return slash < 0 ? { src: key } : { src: key.slice(0, slash), srcPrefix: Number(key.slice(slash + 1)) };
 }
 
+/** The signal that marks a decision as the blocklist's (renewed while the entry is listed). */
+export const BLOCKLIST_SIGNAL = 'admin.blocklist';
+const BLOCKLIST_ACTOR = 'blocklist';
+
+export function isBlocklistDecision(d: Decision | undefined): boolean {
+  return d !== undefined && d.origin === 'admin' && d.signals.some((s) => s.name === BLOCKLIST_SIGNAL);
+}
+
+function blocklistKeys(entries: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const text of entries) {
+    const slash = text.indexOf('/');
+    out.set(slash < 0 ? sourceKey(text) : sourceKey(text.slice(0, slash), Number(text.slice(slash + 1))), text);
+  }
+  return out;
+}
+
+/** A policy changed at run time, as the store keeps it (controller/store implements the source). */
+export interface StoredPolicyRevision {
+  version: number;
+  at: number;
+  actor: string;
+  reason: string;
+  /** The whole policy config (parsed again when read). */
+  policy: unknown;
+}
+
+export interface PolicyRevisionSource {
+  latestPolicyRevision(): StoredPolicyRevision | undefined;
+}
+
 export class PolicyEngine {
-  readonly config: PolicyConfig;
+  private cfg: PolicyConfig;
   private readonly clock: Clock;
   private readonly store: PolicyPersistence | undefined;
-  private readonly whitelist: Whitelist;
+  private whitelist: Whitelist;
+  /** Blocklisted policy key → the entry as the operator wrote it (its note is keyed by that). */
+  private blocklist = new Map<string, string>();
+  private readonly reconfigureListeners: Array<(config: PolicyConfig) => void> = [];
   private readonly sources = new Map<string, SourceRecord>();
   private readonly active = new Map<string, ActiveEntry>();
   private readonly subnetHits = new Map<string, number[]>();
   private readonly attacks = new HourCounter();
   private readonly startedAt: number;
   private weights: ReputationWeights;
+  /** Set when the policy in force came from the store's latest revision rather than the caller's config. */
+  restoredRevision?: { version: number; at: number; actor: string };
   private nextId = 1;
   private lastAttackAt = -Infinity;
   private linkLoad = 0;
@@ -140,17 +181,29 @@ export class PolicyEngine {
   private readonly dirty = new Set<SourceRecord>();
 
   constructor(config: PolicyConfig | PolicyConfigInput, clock: Clock, options: { store?: PolicyPersistence } = {}) {
-    this.config = Object.isFrozen(config) ? (config as PolicyConfig) : parsePolicyConfig(config as PolicyConfigInput);
+    this.cfg = Object.isFrozen(config) ? (config as PolicyConfig) : parsePolicyConfig(config as PolicyConfigInput);
     this.clock = clock;
     this.store = options.store;
     this.whitelist = new Whitelist(this.config.whitelist);
+    this.blocklist = blocklistKeys(this.config.blocklist);
     this.weights = { ...this.config.reputation.weights };
     this.startedAt = clock.now();
   }
 
-  /** An engine that continues from what the store holds; records the config as a version if it changed. */
-  static fromStore(config: PolicyConfig | PolicyConfigInput, clock: Clock, store: PolicyPersistence): PolicyEngine {
-    const engine = new PolicyEngine(config, clock, { store });
+  /** The policy in force: thresholds, durations, weights, whitelist, blocklist. */
+  get config(): PolicyConfig {
+    return this.cfg;
+  }
+
+  /**
+   * An engine that continues from what the store holds; records the config as a version if
+   * it changed. A policy changed at run time (the store's latest revision) wins over `config`,
+   * which is the file's: `restoredRevision` says which one is in force.
+   */
+  static fromStore(config: PolicyConfig | PolicyConfigInput, clock: Clock, store: PolicyPersistence & Partial<PolicyRevisionSource>): PolicyEngine {
+    const revision = store.latestPolicyRevision?.();
+    const engine = new PolicyEngine(revision ? parsePolicyConfig(revision.policy as PolicyConfigInput) : config, clock, { store });
+    if (revision) engine.restoredRevision = { version: revision.version, at: revision.at, actor: revision.actor };
     engine.load(store.loadPolicyState());
     return engine;
   }
@@ -217,9 +270,13 @@ export class PolicyEngine {
     if (evidence) this.recordEvidence(evidence, now);
     const adjustment = this.networkAdjustment(now);
     for (const d of detections) {
-      if (d.attackType === 'benign') continue;
-      this.attacks.add(now);
-      if (now > this.lastAttackAt) this.lastAttackAt = now;
+      // A benign-looking detection matters only when a netset lists the source (flagged).
+      const listedOnly = d.attackType === 'benign' && isListedByNetset(d);
+      if (d.attackType === 'benign' && !listedOnly) continue;
+      if (!listedOnly) {
+        this.attacks.add(now);
+        if (now > this.lastAttackAt) this.lastAttackAt = now;
+      }
       let key: string;
       try {
         key = sourceKey(d.src, d.srcPrefix);
@@ -229,6 +286,8 @@ export class PolicyEngine {
         continue;
       }
       if (this.whitelist.covers(d.src, d.srcPrefix)) continue;
+      // Dropped for as long as it is listed: scoring it would only rewrite the blocklist decision.
+      if (this.blocklist.has(key) && isBlocklistDecision(this.active.get(key)?.decision)) continue;
       this.scoreDetection(key, d, now, adjustment, out);
     }
     this.flush();
@@ -300,6 +359,8 @@ export class PolicyEngine {
         ...(entry ? { current: entry.decision.action as SourceAction } : {}),
         sustained: ms.detections >= cfg.response.sustainedHits,
         thresholdFactor: adjustment.factor,
+        bruteForce: d.attackType === 'brute-force',
+        listedOnly: d.attackType === 'benign',
       },
       cfg.response,
     );
@@ -441,7 +502,9 @@ export class PolicyEngine {
       const d = entry.decision;
       const src = this.sources.get(entry.key);
       const trust = src ? this.trustFor(src, now) : VICTIM_TRUST;
-      if (d.expiresAt <= now) this.review(entry, src, trust, now, out);
+      if (d.expiresAt <= now && isBlocklistDecision(d) && this.blocklist.has(entry.key)) {
+        this.replaceInPlace(entry, { ...d, expiresAt: now + this.config.durations.maxMs }, 'extended', now, out, BLOCKLIST_ACTOR);
+      } else if (d.expiresAt <= now) this.review(entry, src, trust, now, out);
       else if (src && d.origin === 'auto' && earlyStepDownDue(trust, entry.quietSince, now, d.action, cfg)) {
         this.stepDown(entry, `quiet for ${Math.round((now - entry.quietSince!) / 1000)} s with trust ${trust}: early step-down`, now, out);
       }
@@ -450,6 +513,7 @@ export class PolicyEngine {
       const entry = this.active.get(decisionKey(d));
       if (entry) this.end(entry, now, 'network recovered: progressive unblock', 'lifted', out, 'policy');
     }
+    this.enforceBlocklist(now, out, BLOCKLIST_ACTOR);
     this.forgetIdle(now);
     this.flush();
     return out;
@@ -524,6 +588,72 @@ export class PolicyEngine {
   }
 
   // ---------------------------------------------------------------- admin
+
+  /**
+   * A new policy at run time (admin API). Thresholds, durations and weights apply from the
+   * next call; decisions the new whitelist covers end now; blocklisted entries get their
+   * drops and entries taken off the blocklist are released. Learned weights are kept unless
+   * the configured weights changed (the operator's then win). Listeners hear the new config.
+   */
+  reconfigure(config: PolicyConfig | PolicyConfigInput, actor: string, now: number = this.clock.now()): EngineResult {
+    const next = Object.isFrozen(config) ? (config as PolicyConfig) : parsePolicyConfig(config as PolicyConfigInput);
+    const out: EngineResult = { decisions: [], ended: [] };
+    if (JSON.stringify(next.reputation.weights) !== JSON.stringify(this.cfg.reputation.weights)) this.weights = { ...next.reputation.weights };
+    this.cfg = next;
+    this.whitelist = new Whitelist(next.whitelist);
+    this.blocklist = blocklistKeys(next.blocklist);
+    for (const entry of [...this.active.values()]) {
+      const d = entry.decision;
+      if (d.action === 'throttle-victim') continue;
+      if (this.whitelist.covers(d.target.src, d.target.srcPrefix)) this.end(entry, now, `whitelisted by ${actor}`, 'admin-unblock', out, actor);
+      else if (isBlocklistDecision(d) && !this.blocklist.has(entry.key)) this.end(entry, now, `removed from the blocklist by ${actor}`, 'admin-unblock', out, actor);
+    }
+    this.enforceBlocklist(now, out, actor);
+    this.changes.versions.push({ at: now, actor, reason: 'reconfigured', config: next, weights: this.weights });
+    this.flush();
+    for (const listener of this.reconfigureListeners) listener(next);
+    return out;
+  }
+
+  /** Called with the new config after each `reconfigure` (the guard passes the whitelist on to detection and the enforcer). */
+  onReconfigure(listener: (config: PolicyConfig) => void): void {
+    this.reconfigureListeners.push(listener);
+  }
+
+  /** Every blocklisted entry has its drop, unless whitelisted: after a change, a restart or an admin unblock. */
+  private enforceBlocklist(now: number, out: EngineResult, actor: string): void {
+    for (const [key, text] of this.blocklist) {
+      const entry = this.active.get(key);
+      if (isBlocklistDecision(entry?.decision)) continue;
+      const target: DecisionTarget = splitKey(key);
+      if (this.whitelist.covers(target.src, target.srcPrefix)) continue;
+      if (entry) this.end(entry, now, `superseded by the blocklist (${actor})`, 'superseded', out, actor);
+      const src = this.sources.get(key);
+      const note = this.cfg.notes[text];
+      this.activate(
+        key,
+        {
+          id: this.nextId++,
+          target,
+          action: 'drop',
+          threatLevel: 'high',
+          score: 0,
+          trust: src ? this.trustFor(src, now) : this.trustOf(target.src, now),
+          signals: [{ name: BLOCKLIST_SIGNAL, points: 0, detail: note ?? `${text} is on the blocklist` }],
+          reason: note ? `blocklist: ${note}` : 'blocklist',
+          origin: 'admin',
+          offence: src?.offences ?? 0,
+          createdAt: now,
+          expiresAt: now + this.cfg.durations.maxMs,
+        },
+        'admin-block',
+        now,
+        out,
+        actor,
+        false,
+      );
+    }
+  }
 
   block(req: AdminBlockRequest, now: number = this.clock.now()): EngineResult {
     if (req.durationMs !== undefined && !(req.durationMs > 0 && Number.isFinite(req.durationMs))) {

@@ -30,7 +30,11 @@
  *   (`packetRateBuckets`) on the same 15/25/40 ladder; escalation keeps using new flows per
  *   second (`connections`), which is what rises when a flood ramps up.
  * - Threat intel comes with the first detection and is cached in the history for later
- *   ones; a known-good service is skipped entirely (score 0, outcome SKIPPED).
+ *   ones; a known-good service is skipped entirely (score 0, outcome SKIPPED). A local
+ *   blocklist listing of an attacking source is a standing intel signal (+30).
+ * - Brute force scores its base on attempts per minute against the port's own threshold
+ *   (`bruteForceBuckets`: 1×, 3×, 10× → 15/25/40), not on connections per second: 30 SSH
+ *   logins a minute are a threat at 0.5 conn/s.
  */
 import type { Detection, IntelInfo, Signal } from '../detect/detection.js';
 import { bucketPoints, type MultiSignalConfig } from './config.js';
@@ -166,7 +170,12 @@ export function scoreHit(
   if (carried > 0) add('history.carried', carried, `score of the previous hit in this episode`);
 
   // §2 base
-  if (isVolumetric(d)) {
+  const attemptThreshold = d.features['attemptThreshold'];
+  if (d.attackType === 'brute-force' && attemptThreshold !== undefined && attemptThreshold > 0) {
+    const perMinute = d.features['attemptsPerMinute'] ?? d.connections * 60;
+    const p = bucketPoints(cfg.bruteForceBuckets, perMinute / attemptThreshold);
+    if (p > 0) add('base.attempts', p, `${Math.round(perMinute)} attempts/min to port ${d.dstPort ?? '?'} (threshold ${attemptThreshold})`);
+  } else if (isVolumetric(d)) {
     const p = bucketPoints(cfg.packetRateBuckets, d.packetRate);
     if (p > 0) add('base.packet-rate', p, `${Math.round(d.packetRate)} pkt/s ${d.attackType}`);
   } else {
@@ -190,9 +199,12 @@ export function scoreHit(
     if (p > 0) stand('intel.abuseipdb', p, `AbuseIPDB confidence ${abuse}%`);
   }
   if (intel?.highRiskCountry) stand('intel.geo', cfg.geoHighRiskPoints, `high-risk country ${intel.country ?? '?'}`);
+  // A listed source that attacks (a listed source that only looks benign is flagged, not scored).
+  const listing = d.attackType === 'benign' ? undefined : d.signals.find((s) => s.name.startsWith('blocklist.'));
+  if (listing) stand('intel.blocklist', cfg.blocklistPoints, listing.detail ?? listing.name);
 
   // Persistence, velocity and coordination amplify a threat; they are not one. A hit with
-  // no volume, escalation or bad intel of its own (a busy but ordinary client, which the
+  // no volume, escalation, bad intel or blocklist listing of its own (a busy but ordinary client, which the
   // detector may still report at low severity every interval) gets none of them, unless an
   // earlier hit of this episode was threatening. Every worked example of the seed has a
   // base on the hit that gets them, so this changes none of them.

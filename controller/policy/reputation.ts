@@ -20,7 +20,8 @@
  *   a false positive lowers them, each in proportion to the factor's value; weights stay
  *   within [minWeight, maxWeight] and are renormalised to sum 1.
  *
- * Detector feature names read (when present): packetRateZ, synAckRatio, icmpErrorRate.
+ * Detector feature names read (when present): packetRateZ, synAckRatio (or the detector's
+ * synPerReply), icmpErrorRate.
  */
 import type { Detection } from '../detect/detection.js';
 import type { ReputationConfig, ReputationWeights } from './config.js';
@@ -86,7 +87,9 @@ export function observationFromDetection(d: Detection, mitigations: number): Rep
   const obs: ReputationObservation = { packetRate: d.packetRate, mitigations };
   const f = d.features;
   if (f['packetRateZ'] !== undefined) obs.packetRateZ = f['packetRateZ'];
-  if (f['synAckRatio'] !== undefined) obs.synAckRatio = f['synAckRatio'];
+  // The detector names it synPerReply (SYN-without-ACK segments per packet answered).
+  const synAck = f['synAckRatio'] ?? f['synPerReply'];
+  if (synAck !== undefined) obs.synAckRatio = synAck;
   if (f['icmpErrorRate'] !== undefined) obs.icmpErrorRate = f['icmpErrorRate'];
   if (d.intel?.country) obs.country = d.intel.country;
   return obs;

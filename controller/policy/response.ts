@@ -3,9 +3,10 @@
  * Bands on the composite threat score 0–1: monitor 0.3–0.4, rate limit 0.4–0.6,
  * selective block 0.6–0.8, full block above 0.8 (each edge times the adaptive threshold
  * factor). Then, in order:
+ * - a source that is only blocklisted (its traffic looks benign) is flagged, never more;
  * - floors: multi-signal HIGH_THREAT → at least rate limit, AUTO/INSTANT_BLOCK → full
  *   block; reputation tiers (predictive) alert → monitor, shape → gentle meter,
- *   critical → strict meter; single→many (scan) → flagged at once;
+ *   critical → strict meter; single→many (scan) and brute force → flagged at once;
  * - single→single (brute force, but also admins and broken clients) is capped at rate
  *   limit until the behaviour is sustained;
  * - staging flag → throttle → block: one event raises a source at most
@@ -39,6 +40,10 @@ export interface ResponseInput {
   sustained: boolean;
   /** Adaptive threshold factor: <1 blocks sooner, >1 later. */
   thresholdFactor: number;
+  /** The detection is a brute force (flagged at once, then staged like any single→single). */
+  bruteForce?: boolean;
+  /** The source is on a local blocklist but its traffic looks benign: flagged, never more. */
+  listedOnly?: boolean;
 }
 
 export interface ResponsePlan {
@@ -57,6 +62,11 @@ export function bandAction(composite: number, factor: number, cfg: ResponseConfi
 }
 
 export function planResponse(input: ResponseInput, cfg: ResponseConfig): ResponsePlan {
+  if (input.listedOnly) {
+    // A list can be stale or wrong: listing alone is watched, not punished; an attack by a
+    // listed source goes through the bands with the listing's points in its score.
+    return { action: input.current ?? 'monitor', throttleVictim: false, reasons: ['listed in a blocklist: flagged'] };
+  }
   const reasons: string[] = [];
   let stage = -1;
   const band = bandAction(input.composite, input.thresholdFactor, cfg);
@@ -81,6 +91,7 @@ export function planResponse(input: ResponseInput, cfg: ResponseConfig): Respons
   if (input.reputationTier === 'shape') atLeast('rate-limit', 'reputation warning: shaping', false);
   if (input.reputationTier === 'critical') atLeast('rate-limit', 'reputation critical');
   if (input.pattern === 'single-to-many') atLeast('monitor', 'single→many: flagged immediately');
+  if (input.bruteForce) atLeast('monitor', 'brute force: flagged');
 
   if (input.pattern === 'single-to-single' && !input.sustained && stage > stageOf('rate-limit')) {
     stage = stageOf('rate-limit');

@@ -73,6 +73,18 @@ export const MIGRATIONS: readonly string[] = [
     weights  TEXT NOT NULL              -- JSON
   );
   `,
+  // 2: policies changed at run time (admin API), one row per version; version 0 is the
+  // config file's policy and is never stored
+  `
+  CREATE TABLE policy_revisions (
+    version  INTEGER PRIMARY KEY,
+    at       INTEGER NOT NULL,
+    actor    TEXT NOT NULL,
+    reason   TEXT NOT NULL,
+    changes  TEXT NOT NULL,             -- JSON: the field paths that changed
+    policy   TEXT NOT NULL              -- JSON: the whole policy config
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,7 @@
 /**
  * SQLite store (better-sqlite3): reputation per source, decisions (active and ended),
- * mitigation history, scored detections, audit log and policy versions.
+ * mitigation history, scored detections, audit log, policy versions (learned weights) and
+ * policy revisions (the policy changed at run time through the admin API).
  *
  * - WAL journal, synchronous=NORMAL: a commit costs no fsync of the main file, readers
  *   (API, CLI) never block the controller.
@@ -11,6 +12,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Decision } from '../policy/decision.js';
+import type { PolicyRevisionSource, StoredPolicyRevision } from '../policy/engine.js';
 import type {
   AuditEntry,
   HitRecord,
@@ -39,7 +41,22 @@ function describe(err: unknown): string {
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
-export class Store implements PolicyPersistence {
+/** Times (ms since epoch) before which each kind of record is forgotten. */
+export interface PruneCutoffs {
+  decisionsBefore: number;
+  historyBefore: number;
+  auditBefore: number;
+}
+
+/** Rows deleted per table. */
+export interface PruneResult {
+  hits: number;
+  mitigations: number;
+  decisions: number;
+  audit: number;
+}
+
+export class Store implements PolicyPersistence, PolicyRevisionSource {
   private readonly st: Record<
     | 'upsertSource'
     | 'upsertDecision'
@@ -57,7 +74,13 @@ export class Store implements PolicyPersistence {
     | 'auditSince'
     | 'pruneHits'
     | 'pruneMitigations'
-    | 'pruneDecisions',
+    | 'pruneDecisions'
+    | 'pruneAudit'
+    | 'insertRevision'
+    | 'latestRevision'
+    | 'revision'
+    | 'revisions'
+    | 'recentDecisions',
     Statement
   >;
   private readonly commitTx: (changes: PolicyChanges) => void;
@@ -107,6 +130,18 @@ export class Store implements PolicyPersistence {
       pruneHits: db.prepare(`DELETE FROM hits WHERE at < ?`),
       pruneMitigations: db.prepare(`DELETE FROM mitigations WHERE at < ?`),
       pruneDecisions: db.prepare(`DELETE FROM decisions WHERE ended_at IS NOT NULL AND ended_at < ?`),
+      pruneAudit: db.prepare(`DELETE FROM audit WHERE at < ?`),
+      insertRevision: db.prepare(`INSERT INTO policy_revisions (version, at, actor, reason, changes, policy) VALUES (?, ?, ?, ?, ?, ?)`),
+      latestRevision: db.prepare(`SELECT version, at, actor, reason, changes, policy FROM policy_revisions ORDER BY version DESC LIMIT 1`),
+      revision: db.prepare(`SELECT version, at, actor, reason, changes, policy FROM policy_revisions WHERE version = ?`),
+      revisions: db.prepare(`SELECT version, at, actor, reason, changes FROM policy_revisions ORDER BY version DESC LIMIT ?`),
+      // NULL filters match everything; `ended` 0: in force only, 1: ended only, NULL: both.
+      recentDecisions: db.prepare(
+        `SELECT decision FROM decisions
+         WHERE (@action IS NULL OR action = @action) AND (@origin IS NULL OR origin = @origin)
+           AND (@ended IS NULL OR (ended_at IS NOT NULL) = @ended)
+         ORDER BY id DESC LIMIT @limit`,
+      ),
     };
     this.commitTx = db.transaction((c: PolicyChanges) => {
       for (const s of c.sources) {
@@ -142,6 +177,51 @@ export class Store implements PolicyPersistence {
     return (this.st.decisionsFor.all(src, limit) as Array<{ decision: string }>).map((r) => JSON.parse(r.decision) as Decision);
   }
 
+  /** Decisions of every source, newest first, optionally only ended (or only in force) ones. */
+  recentDecisions(filter: { limit: number; action?: string; origin?: string; ended?: boolean }): Decision[] {
+    const rows = this.st.recentDecisions.all({
+      action: filter.action ?? null,
+      origin: filter.origin ?? null,
+      ended: filter.ended === undefined ? null : Number(filter.ended),
+      limit: filter.limit,
+    }) as Array<{ decision: string }>;
+    return rows.map((r) => JSON.parse(r.decision) as Decision);
+  }
+
+  /**
+   * Stores a policy revision and its audit entry in one transaction. False when `version`
+   * exists already: someone else changed the policy first (optimistic concurrency).
+   */
+  savePolicyRevision(revision: PolicyRevision, audit: AuditEntry): boolean {
+    return this.guard('STORE_WRITE_FAILED', () => {
+      try {
+        this.db.transaction(() => {
+          this.st.insertRevision.run(revision.version, revision.at, revision.actor, revision.reason, JSON.stringify(revision.changes), JSON.stringify(revision.policy));
+          this.st.insertAudit.run(audit.at, audit.actor, audit.action, audit.target, json(audit.before), json(audit.after));
+        })();
+        return true;
+      } catch (err) {
+        if (sqliteCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY') return false;
+        throw err;
+      }
+    });
+  }
+
+  latestPolicyRevision(): PolicyRevision | undefined {
+    const row = this.st.latestRevision.get() as RevisionRow | undefined;
+    return row && revisionOf(row);
+  }
+
+  policyRevision(version: number): PolicyRevision | undefined {
+    const row = this.st.revision.get(version) as RevisionRow | undefined;
+    return row && revisionOf(row);
+  }
+
+  /** Newest first, without the policies themselves. */
+  policyRevisions(limit = 100): Array<Omit<PolicyRevision, 'policy'>> {
+    return (this.st.revisions.all(limit) as Array<Omit<RevisionRow, 'policy'>>).map((r) => ({ ...r, changes: JSON.parse(r.changes) as string[] }));
+  }
+
   hitsFor(src: string, limit = 100): HitRecord[] {
     return this.st.hitsFor.all(src, limit) as HitRecord[];
   }
@@ -165,13 +245,18 @@ export class Store implements PolicyPersistence {
     }));
   }
 
-  /** Retention: forget hits, mitigation events and ended decisions older than `before`. The audit log is kept. */
-  prune(before: number): { hits: number; mitigations: number; decisions: number } {
+  /**
+   * Retention, in one transaction: forgets decisions that ended before `decisionsBefore`,
+   * scored detections and mitigation events before `historyBefore` and audit entries
+   * before `auditBefore`. Active decisions, reputations and policy versions are kept.
+   */
+  prune(cutoffs: PruneCutoffs): PruneResult {
     return this.guard('STORE_WRITE_FAILED', () =>
       this.db.transaction(() => ({
-        hits: this.st.pruneHits.run(before).changes,
-        mitigations: this.st.pruneMitigations.run(before).changes,
-        decisions: this.st.pruneDecisions.run(before).changes,
+        hits: this.st.pruneHits.run(cutoffs.historyBefore).changes,
+        mitigations: this.st.pruneMitigations.run(cutoffs.historyBefore).changes,
+        decisions: this.st.pruneDecisions.run(cutoffs.decisionsBefore).changes,
+        audit: this.st.pruneAudit.run(cutoffs.auditBefore).changes,
       }))(),
     );
   }
@@ -188,6 +273,25 @@ export class Store implements PolicyPersistence {
       throw new StoreError(CORRUPT_CODES.has(sqliteCode(err)) ? 'STORE_CORRUPT' : code, this.path, describe(err), { cause: err });
     }
   }
+}
+
+/** A policy changed at run time: version 1, 2, … (0 is the config file's, never stored). */
+export interface PolicyRevision extends StoredPolicyRevision {
+  /** Dotted paths of the fields that changed from the previous version. */
+  changes: string[];
+}
+
+interface RevisionRow {
+  version: number;
+  at: number;
+  actor: string;
+  reason: string;
+  changes: string;
+  policy: string;
+}
+
+function revisionOf(r: RevisionRow): PolicyRevision {
+  return { ...r, changes: JSON.parse(r.changes) as string[], policy: JSON.parse(r.policy) as unknown };
 }
 
 function decisionRow(d: Decision): Record<string, unknown> {

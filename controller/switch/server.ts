@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { Logger } from '../log.js';
 import { defaultConnectionOptions, SwitchConnection, type ConnectionOptions } from './connection.js';
 
@@ -41,9 +41,22 @@ export class OpenFlowServer extends EventEmitter<OpenFlowServerEvents> {
   }
 
   async listen(): Promise<{ port: number; host: string }> {
-    const onSocket = (socket: Socket) => this.accept(socket);
-    this.server = this.opts.tls
-      ? createTlsServer({ ...this.opts.tls }, onSocket)
+    const tls = this.opts.tls;
+    // Mutual TLS: Node would drop a switch whose certificate fails verification without a
+    // word (TLS 1.3 alerts carry no reason), so the handshake is let through and the
+    // verdict is read here, logged with its reason, and enforced by closing the socket.
+    const verify = !!tls?.requestCert && tls.rejectUnauthorized !== false;
+    const onSocket = (socket: Socket) => {
+      const secure = socket as TLSSocket;
+      if (verify && !secure.authorized) {
+        this.opts.logger.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, err: String(secure.authorizationError) }, 'TLS handshake with switch failed');
+        socket.destroy();
+        return;
+      }
+      this.accept(socket);
+    };
+    this.server = tls
+      ? createTlsServer({ ...tls, ...(verify ? { rejectUnauthorized: false } : {}) }, onSocket)
       : createServer(onSocket);
     if (this.opts.tls) {
       this.server.on('tlsClientError', (err: Error, socket: Socket) => {

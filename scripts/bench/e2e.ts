@@ -66,7 +66,7 @@ interface Trial {
 interface Run {
   controller: 'ofguard' | 'os-ken simple_switch_13 + simple_monitor_13';
   trials: Trial[];
-  legit: { ok: number; total: number; duringAttackOk: number; duringAttackTotal: number };
+  legit: { ok: number; total: number; duringAttackOk: number; duringAttackTotal: number; duringAttackMs: { median?: number; p95?: number } };
 }
 
 function attackerIp(i: number): string {
@@ -105,16 +105,19 @@ async function measureDrop(ip: string, untilMs: number): Promise<Pick<Trial, 'dr
   return {};
 }
 
-/** A legitimate client: one HTTP request every 200 ms, each printed as "<epoch ms> <status>". */
+/** A legitimate client: one HTTP request every 200 ms, each printed as "<epoch ms> <status> <seconds taken>". */
 function clientCommand(url: string, seconds: number): string {
-  return `end=$(($(date +%s) + ${seconds})); while [ $(date +%s) -lt $end ]; do c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${url}); echo "$(date +%s%3N) $c"; sleep 0.2; done`;
+  return `end=$(($(date +%s) + ${seconds})); while [ $(date +%s) -lt $end ]; do c=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 2 ${url}); echo "$(date +%s%3N) $c"; sleep 0.2; done`;
 }
 
-function parseRequests(out: string): Array<{ at: number; ok: boolean }> {
-  return out.split('\n').map((l) => l.trim().split(' ')).filter((p) => p.length === 2 && /^\d+$/.test(p[0]!)).map(([at, code]) => ({ at: Number(at), ok: code === '200' }));
+interface LegitRequest { at: number; ok: boolean; ms: number }
+
+function parseRequests(out: string): LegitRequest[] {
+  return out.split('\n').map((l) => l.trim().split(' ')).filter((p) => p.length === 3 && /^\d+$/.test(p[0]!))
+    .map(([at, code, took]) => ({ at: Number(at), ok: code === '200', ms: Number(took) * 1000 }));
 }
 
-async function trials(net: Mininet, defended: boolean): Promise<{ trials: Trial[]; requests: Array<{ at: number; ok: boolean }> }> {
+async function trials(net: Mininet, defended: boolean): Promise<{ trials: Trial[]; requests: LegitRequest[] }> {
   for (const srv of Object.keys(SERVERS)) await startHttpServer(net, srv, 8080, ATTACKERS * (FLOOD_S + GAP_MS / 1000) + 120);
   await sleep(500);
   for (const c of CLIENTS) await net.cmd(c, `ping -c 1 -W 2 ${SERVERS.srv1} >/dev/null; ping -c 1 -W 2 ${SERVERS.srv2} >/dev/null`, 10);
@@ -144,11 +147,13 @@ async function trials(net: Mininet, defended: boolean): Promise<{ trials: Trial[
   return { trials: out, requests };
 }
 
-function legitFigures(requests: Array<{ at: number; ok: boolean }>, windows: Array<[number, number]>): Run['legit'] {
+function legitFigures(requests: LegitRequest[], windows: Array<[number, number]>): Run['legit'] {
   const during = requests.filter((r) => windows.some(([a, b]) => r.at >= a && r.at <= b));
+  const took = during.filter((r) => r.ok).map((r) => r.ms).sort((a, b) => a - b);
   return {
     ok: requests.filter((r) => r.ok).length, total: requests.length,
     duringAttackOk: during.filter((r) => r.ok).length, duringAttackTotal: during.length,
+    duringAttackMs: { median: percentile(took, 50), p95: percentile(took, 95) },
   };
 }
 
@@ -208,6 +213,7 @@ function percentile(sorted: number[], p: number): number | undefined {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+const took = (l: Run['legit']) => `response time median ${l.duringAttackMs.median?.toFixed(1) ?? '—'} ms, p95 ${l.duringAttackMs.p95?.toFixed(1) ?? '—'} ms`;
 const pct = (ok: number, total: number) => (total ? `${((100 * ok) / total).toFixed(2)} % (${ok}/${total})` : '—');
 
 async function main(): Promise<void> {
@@ -243,9 +249,9 @@ async function main(): Promise<void> {
     if (s.mitigated || s.controller === 'ofguard') {
       process.stdout.write(`  attack start → mitigating flow in the switch: median ${s.latencyMs.median ?? '—'} ms, p95 ${s.latencyMs.p95 ?? '—'} ms, max ${s.latencyMs.max ?? '—'} ms (${s.mitigated}/${s.trials} mitigated)\n`);
       process.stdout.write(`  attacker packets dropped once blocked: min ${s.dropShare.min === undefined ? '—' : (100 * s.dropShare.min).toFixed(3)} %, median ${s.dropShare.median === undefined ? '—' : (100 * s.dropShare.median).toFixed(3)} % (${s.dropShare.trials} trials reached a drop flow)\n`);
-      process.stdout.write(`  legitimate requests answered during floods after mitigation: ${pct(s.legit.duringAttackOk, s.legit.duringAttackTotal)}; whole run: ${pct(s.legit.ok, s.legit.total)}\n`);
+      process.stdout.write(`  legitimate requests answered during floods after mitigation: ${pct(s.legit.duringAttackOk, s.legit.duringAttackTotal)}, ${took(s.legit)}; whole run: ${pct(s.legit.ok, s.legit.total)}\n`);
     } else {
-      process.stdout.write(`  legitimate requests answered during floods: ${pct(s.legit.duringAttackOk, s.legit.duringAttackTotal)}; whole run: ${pct(s.legit.ok, s.legit.total)}\n`);
+      process.stdout.write(`  legitimate requests answered during floods: ${pct(s.legit.duringAttackOk, s.legit.duringAttackTotal)}, ${took(s.legit)}; whole run: ${pct(s.legit.ok, s.legit.total)}\n`);
     }
   }
   process.stdout.write(`\nfigures: ${args.out}\n`);

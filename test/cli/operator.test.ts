@@ -14,7 +14,7 @@ import { systemClock } from '../../controller/clock.js';
 import { silentLogger } from '../../controller/log.js';
 import { parseConfig } from '../../controller/config/load.js';
 import { startApi, type RunningApi } from '../../controller/api/index.js';
-import { formatScope, formatSeconds, parseDuration, table } from '../../controller/cli/format.js';
+import { flattenLeaves, formatScope, formatSeconds, parseAssignment, parseDuration, table } from '../../controller/cli/format.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'controller/cli/main.ts');
@@ -81,6 +81,11 @@ test('format helpers', () => {
   assert.is(formatScope({ src: '203.0.113.9', proto: 6, dstPort: 22 }), 'tcp/22');
   assert.is(formatScope({ src: '203.0.113.9' }), 'all');
   assert.is(table(['A', 'BB'], [['xyz', '1']]), 'A    BB\n---  --\nxyz  1');
+  assert.equal(parseAssignment('durations.lowMs=600'), ['durations.lowMs', 600]);
+  assert.equal(parseAssignment('whitelist=["10.0.0.0/8"]'), ['whitelist', ['10.0.0.0/8']]);
+  assert.equal(parseAssignment('a.b=x=y'), ['a.b', 'x=y'], 'text that is not JSON stays text');
+  for (const bad of ['nothing', '=5', 'a..b=1']) assert.is(parseAssignment(bad), undefined, bad);
+  assert.equal(flattenLeaves({ a: { b: 1, c: [1, 2] }, d: 'x' }), [['a.b', '1'], ['a.c', '[1,2]'], ['d', '"x"']]);
 });
 
 test('block → decisions list → unblock through the CLI, with tables and --json', async () => {
@@ -92,7 +97,7 @@ test('block → decisions list → unblock through the CLI, with tables and --js
   assert.is(list.code, 0, list.stderr);
   const [header, , row] = list.stdout.split('\n');
   assert.match(header!, /^ID\s+SOURCE\s+SCOPE\s+ACTION\s+REASON\s+SCORE\s+REMAINING\s+ORIGIN$/);
-  assert.match(row!, /^\d+\s+203\.0\.113\.50\s+all\s+drop\s+admin api: cli test\s+0\s+(10m0s|9m5\ds)\s+admin$/);
+  assert.match(row!, /^\d+\s+203\.0\.113\.50\s+all\s+drop\s+admin api: cli test\s+0\s+(10m0s|9m[0-5]\ds)\s+admin$/);
 
   const json = await ofguard(['decisions', 'list', '--json', ...common]);
   const decisions = JSON.parse(json.stdout).decisions;
@@ -105,10 +110,77 @@ test('block → decisions list → unblock through the CLI, with tables and --js
   assert.is(guard.policy.activeDecisions().length, 0);
 });
 
+test('policy get / set / versions through the CLI', async () => {
+  const got = await ofguard(['policy', 'get', ...common]);
+  assert.is(got.code, 0, got.stderr);
+  assert.match(got.stdout, /^policy version 0, from the config file\n/);
+  assert.match(got.stdout, /\ndurations\.lowMs\s+60000\n/);
+  assert.match(got.stdout, /\nwhitelist\s+\[\]\n/);
+
+  const set = await ofguard(['policy', 'set', 'durations.lowMs=120000', 'response.rateLimitPps=50', '--reason', 'calmer', '--if-version', '0', ...common]);
+  assert.is(set.code, 0, set.stderr);
+  assert.is(set.stdout, 'policy version 1: durations.lowMs=120000 response.rateLimitPps=50 (changed durations.lowMs, response.rateLimitPps)\n');
+  assert.is(guard.policy.config.durations.lowMs, 120_000);
+  assert.is(guard.policy.config.response.rateLimitPps, 50);
+
+  const stale = await ofguard(['policy', 'set', 'durations.lowMs=1000', '--if-version', '0', ...common]);
+  assert.is(stale.code, 1);
+  assert.match(stale.stderr, /the policy is at version 1, not 0/);
+  const unknown = await ofguard(['policy', 'set', 'durations.baseBlockS=600', ...common]);
+  assert.is(unknown.code, 1);
+  assert.is(unknown.stderr, 'ofguard: policy.durations.baseBlockS: unknown field\n');
+  const usage = await ofguard(['policy', 'set', 'durations.lowMs', ...common]);
+  assert.is(usage.code, 2);
+  assert.is(guard.policy.config.durations.lowMs, 120_000, 'refused changes changed nothing');
+
+  const versions = await ofguard(['policy', 'versions', ...common]);
+  assert.is(versions.code, 0, versions.stderr);
+  const lines = versions.stdout.trim().split('\n');
+  assert.match(lines[0]!, /^VERSION\s+AT\s+ACTOR\s+REASON\s+CHANGED$/);
+  assert.match(lines[2]!, /^1\*\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+api\s+calmer\s+durations\.lowMs, response\.rateLimitPps$/);
+  const json = JSON.parse((await ofguard(['policy', 'get', '--json', ...common])).stdout);
+  assert.equal([json.version, json.actor, json.policy.durations.lowMs], [1, 'api', 120_000]);
+});
+
+test('allow unblocks a blocked source; whitelist and blocklist list/add/rm', async () => {
+  await ofguard(['block', '203.0.113.60', '--reason', 'to be allowed', ...common]);
+  const id = guard.policy.activeDecisions().find((d) => d.target.src === '203.0.113.60')!.id;
+  const allowed = await ofguard(['allow', '203.0.113.60', '--comment', 'monitoring host', ...common]);
+  assert.is(allowed.code, 0, allowed.stderr);
+  assert.match(allowed.stdout, /^policy version \d+: 203\.0\.113\.60 added to the whitelist \(changed notes\.203\.0\.113\.60, whitelist\)\n/);
+  assert.match(allowed.stdout, new RegExp(`ended     #${id} 203\\.0\\.113\\.60 drop: whitelisted by api`));
+  assert.is(guard.policy.activeDecisions().length, 0);
+  const again = await ofguard(['allow', '203.0.113.60', ...common]);
+  assert.is(again.code, 1);
+  assert.match(again.stderr, /already in the whitelist/);
+  const wl = await ofguard(['whitelist', 'list', ...common]);
+  assert.is(wl.stdout, 'ADDRESS       COMMENT\n------------  ---------------\n203.0.113.60  monitoring host\n');
+  const removed = await ofguard(['allow', '203.0.113.60', '--remove', ...common]);
+  assert.is(removed.code, 0, removed.stderr);
+  assert.equal(guard.policy.config.whitelist, []);
+
+  const added = await ofguard(['blocklist', 'add', '198.51.100.0/24', '--comment', 'known scanners', ...common]);
+  assert.is(added.code, 0, added.stderr);
+  assert.match(added.stdout, /in force  #\d+ 198\.51\.100\.0\/24 drop \(all\) for 1d0h\n/);
+  const bl = JSON.parse((await ofguard(['blocklist', 'list', '--json', ...common])).stdout);
+  assert.equal(bl.entries, [{ address: '198.51.100.0/24', comment: 'known scanners' }]);
+  const refused = await ofguard(['unblock', '198.51.100.0/24', ...common]);
+  assert.is(refused.code, 1);
+  assert.match(refused.stderr, /on the blocklist: take it off the blocklist instead/);
+  const rm = await ofguard(['blocklist', 'rm', '198.51.100.0/24', ...common]);
+  assert.is(rm.code, 0, rm.stderr);
+  assert.match(rm.stdout, /ended     #\d+ 198\.51\.100\.0\/24 drop: removed from the blocklist by api/);
+
+  const history = await ofguard(['decisions', 'list', '--all', ...common]);
+  assert.is(history.code, 0, history.stderr);
+  assert.match(history.stdout, /\n\d+\s+198\.51\.100\.0\/24 .*\[ended: removed from the blocklis…\s+0\s+-\s+admin\n/);
+  assert.match(history.stdout, /\n\d+\s+203\.0\.113\.60 .*\[ended: whitelisted by api\]/);
+});
+
 test('status and the API refusing an id: exit 1 with its message', async () => {
   const status = await ofguard(['status', ...common]);
   assert.is(status.code, 0, status.stderr);
-  assert.match(status.stdout, /^up \d+s, 0 switch\(es\), 0 active decision\(s\)/);
+  assert.match(status.stdout, /^up (\d+m)?\d+s, 0 switch\(es\), 0 active decision\(s\)/);
   const missing = await ofguard(['decisions', 'delete', '424242', ...common]);
   assert.is(missing.code, 1);
   assert.match(missing.stderr, /decision 424242 is not active/);
@@ -136,22 +208,27 @@ test('when nothing listens: the "is it running?" message, exit 1', async () => {
   assert.is(r.stderr.trim(), 'ofguard: cannot reach ofguard at http://127.0.0.1:1 — is it running? start it with: sudo bin/ofguard start');
 });
 
-test('config check: "ok", or each problem as "path: reason" and exit 1', async () => {
+test('config check: "ok", or each problem as "path: reason (line N)" and exit 1; YAML too', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ofguard-cli-config-'));
   const good = join(dir, 'good.json');
   const bad = join(dir, 'bad.json');
+  const badYaml = join(dir, 'bad.yaml');
   writeFileSync(good, JSON.stringify({ api: { port: 7000 }, policy: { whitelist: ['10.0.0.0/8'] } }));
-  writeFileSync(bad, JSON.stringify({ api: { port: 'x' }, enforcement: { scope: 'everywhere' }, bogus: 1 }));
+  writeFileSync(bad, JSON.stringify({ api: { port: 'x' }, enforcement: { scope: 'everywhere' }, bogus: 1 }, null, 2));
+  writeFileSync(badYaml, ['api:', '  port: 7000', 'policy:', '  durations:', '    lowMs: -5', '    baseBlockS: 600', ''].join('\n'));
   const okRun = await ofguard(['config', 'check', good]);
   assert.is(okRun.code, 0, okRun.stderr);
   assert.is(okRun.stdout, 'ok\n');
   const badRun = await ofguard(['config', 'check', bad]);
   assert.is(badRun.code, 1);
   assert.equal(badRun.stdout.trim().split('\n'), [
-    'api.port: Invalid input: expected number, received string',
-    'enforcement.scope: Invalid option: expected one of "ingress"|"all"',
-    'bogus: unknown field (misspelt?)',
+    'api.port: Invalid input: expected number, received string (line 3)',
+    'enforcement.scope: Invalid option: expected one of "ingress"|"all" (line 6)',
+    'bogus: unknown field (misspelt?) (line 8)',
   ]);
+  const yamlRun = await ofguard(['config', 'check', badYaml, '--json']);
+  assert.is(yamlRun.code, 1);
+  assert.equal(JSON.parse(yamlRun.stdout), { ok: false, code: 'CONFIG_INVALID', problems: [{ path: 'policy.durations.lowMs', reason: 'Too small: expected number to be >0', line: 5 }] });
 });
 
 test.run();

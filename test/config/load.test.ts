@@ -17,8 +17,8 @@ function problemsOf(input: unknown): Record<string, string> {
   throw new Error('expected the config to be rejected');
 }
 
-function tempFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'ofguard-config-')), 'ofguard.json');
+function tempFile(text: string, name = 'ofguard.json'): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'ofguard-config-')), name);
   writeFileSync(file, text);
   return file;
 }
@@ -117,6 +117,57 @@ test('unreadable, non-JSON and non-object files have their own codes', () => {
   assert.is(codeOf(() => loadConfig({ file: '/nonexistent/ofguard.json' })), 'CONFIG_UNREADABLE');
   assert.is(codeOf(() => loadConfig({ file: tempFile('{ "api": ') })), 'CONFIG_BAD_JSON');
   assert.is(codeOf(() => loadConfig({ file: tempFile('[1, 2]') })), 'CONFIG_INVALID');
+});
+
+test('YAML files (.yaml, .yml) load like JSON', () => {
+  const yaml = ['# ofguard on the lab switch', 'dataDir: /var/lib/ofguard', 'api:', '  port: 7001', 'policy:', '  whitelist:', '    - 10.0.0.0/8', '  blocklist: ["198.51.100.0/24"]', ''].join('\n');
+  for (const name of ['ofguard.yaml', 'ofguard.YML']) {
+    const c = loadConfig({ file: tempFile(yaml, name) });
+    assert.is(c.dataDir, '/var/lib/ofguard');
+    assert.is(c.api.port, 7001);
+    assert.equal(c.policy.whitelist, ['10.0.0.0/8']);
+    assert.equal(c.policy.blocklist, ['198.51.100.0/24']);
+  }
+  assert.is(loadConfig({ file: tempFile('# nothing set\n', 'empty.yaml') }).api.port, 6680, 'an empty YAML file is the defaults');
+});
+
+function failure(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    assert.instance(err, ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('problems carry the line of the field in the file (YAML and JSON), not of values from env', () => {
+  const yaml = ['api:', '  port: 70000', 'detect:', '  maxSources: 0', 'policy:', '  whitelist:', '    - 10.0.0.0/8', '    - nope', 'openflow:', '  tls:', '    cert: c.pem', ''].join('\n');
+  const err = failure(() => loadConfig({ file: tempFile(yaml, 'x.yaml') }));
+  const lines = Object.fromEntries(err.problems.map((p) => [p.path, p.line]));
+  assert.equal(lines, { 'api.port': 2, 'detect.maxSources': 4, 'policy.whitelist[1]': 8, 'openflow.tls.key': 10 });
+  assert.match(err.message, /api\.port: .*65535 \(line 2\)/);
+
+  const json = JSON.stringify({ pollIntervalMs: 5, api: { port: 7000 } }, null, 2);
+  const fromEnv = failure(() => loadConfig({ file: tempFile(json), env: { OFGUARD_API_PORT: 'x' } }));
+  assert.equal(fromEnv.problems.map((p) => [p.path, p.line]), [['pollIntervalMs', 2], ['api.port', undefined]]);
+});
+
+test('nested fields the schema does not know are named, with their lines, not silently dropped', () => {
+  const p = problemsOf({ policy: { durations: { baseBlockS: 600 } }, detect: { sketch: { widht: 5 } } });
+  assert.equal(p, { 'policy.durations.baseBlockS': 'unknown field (misspelt?)', 'detect.sketch.widht': 'unknown field (misspelt?)' });
+  const yaml = ['policy:', '  durations:', '    lowMs: 1000', '    baseBlockS: 600', ''].join('\n');
+  assert.equal(failure(() => loadConfig({ file: tempFile(yaml, 'typo.yaml') })).problems.map((x) => [x.path, x.line]), [['policy.durations.baseBlockS', 4]]);
+});
+
+test('broken YAML and JSON say where', () => {
+  const yaml = failure(() => loadConfig({ file: tempFile('api:\n  port: [1, 2\n', 'bad.yml') }));
+  assert.is(yaml.code, 'CONFIG_BAD_YAML');
+  assert.type(yaml.problems[0]!.line, 'number');
+  assert.is(failure(() => loadConfig({ file: tempFile('- 1\n- 2\n', 'list.yaml') })).problems[0]!.reason, 'must be a YAML mapping');
+  const json = failure(() => loadConfig({ file: tempFile('{\n  "api": {\n    "port": 1,,\n  }\n}') }));
+  assert.is(json.code, 'CONFIG_BAD_JSON');
+  assert.is(json.problems[0]!.line, 3);
 });
 
 test.run();

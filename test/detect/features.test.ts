@@ -56,19 +56,61 @@ test('handshake: SYN-only flood vs a client whose server answers', () => {
   assert.ok(client!.features[F.packetsPerConn]! >= 100);
 });
 
-test('ICMP error rate counts types 3 and 11 only; protocol shares', () => {
+test('ICMP error rate counts types 3 and 11 only; crafted errors are the sender\'s; protocol shares', () => {
   const x = fx();
   const cs = x.ingest(
     snap(1, [
       flow({ src: '5.5.5.5', dst: '10.0.0.1', proto: 1, icmpType: 3, packets: 30 }),
-      flow({ src: '5.5.5.5', dst: '10.0.0.2', proto: 1, icmpType: 11, packets: 10 }),
+      flow({ src: '5.5.5.5', dst: '10.0.0.2', proto: 1, icmpType: 11, packets: 25 }),
       flow({ src: '5.5.5.5', dst: '10.0.0.3', proto: 1, icmpType: 8, packets: 60 }),
+      // At a stack's answering rate, to a host that sent nothing: neither side's traffic.
+      flow({ src: '5.5.5.5', dst: '10.0.0.4', proto: 1, icmpType: 3, packets: 2 }),
     ]),
   );
   const c = find(cs, '5.5.5.5')!;
-  assert.is(c.features[F.icmpErrorRate], 40);
+  assert.is(c.features[F.icmpErrorRate], 55, '30 + 25 crafted errors/s; the 2/s answer is not counted');
   assert.is(c.features[F.icmpShare], 1);
   assert.is(c.features[F.tcpShare], 0);
+  assert.is(c.features[F.packetRate], 115);
+});
+
+test('ICMP errors answering a UDP flood or scan count against the addressee, never the host that sends them', () => {
+  const x = fx();
+  const flooder = '203.0.113.9';
+  const round = (sec: number, dpidOfVictim = '0000000000000001') => [
+    snap(sec, [flow({ src: flooder, dst: '10.0.0.1', proto: 17, dstPort: 9000, packets: 50 })]),
+    // Port unreachable, rate-limited per peer; each victim's switch reports its own answers.
+    snap(sec, Array.from({ length: 8 }, (_, i) => flow({ src: `10.0.0.${i + 1}`, dst: flooder, proto: 1, icmpType: 3, packets: 1 })), dpidOfVictim),
+  ];
+  let flood: Candidate | undefined;
+  const victims = new Set<string>();
+  for (let sec = 1; sec <= 4; sec++) {
+    for (const s of round(sec, sec % 2 ? '0000000000000001' : '0000000000000002')) {
+      for (const c of x.ingest(s)) {
+        if (c.src === flooder) flood = c;
+        else victims.add(c.src);
+      }
+    }
+  }
+  assert.equal([...victims], [], 'answering hosts are not candidates');
+  assert.ok(flood, 'the flooder is evaluated');
+  // Smoothed (shareAlpha 0.3): 8 errors/s folded in at each of its own snapshots after the first.
+  assert.ok(flood!.features[F.icmpErrorRate]! > 4 && flood!.features[F.icmpErrorRate]! <= 8, `error rate ${flood!.features[F.icmpErrorRate]}`);
+  assert.is(x.featuresOf('10.0.0.1', 0), undefined, 'the victim is not even tracked');
+});
+
+test('ICMP errors answering a quiet scanner make it a candidate by its error rate alone', () => {
+  const x = fx();
+  const scanner = '198.51.100.4';
+  let last: Candidate | undefined;
+  for (let sec = 1; sec <= 5; sec++) {
+    // 3 probes a second (below every volume gate), each answered with a port unreachable.
+    const probes = [0, 1, 2].map((k) => flow({ src: scanner, dst: `10.0.1.${k + 1}`, proto: 17, dstPort: 100 + sec * 3 + k, packets: 1 }));
+    const answers = [0, 1, 2].map((k) => flow({ src: `10.0.1.${k + 1}`, dst: scanner, proto: 1, icmpType: 3, packets: 2 }));
+    last = find(x.ingest(snap(sec, [...probes, ...answers])), scanner) ?? last;
+  }
+  assert.ok(last, 'candidate through minIcmpErrorRate');
+  assert.ok(last!.features[F.icmpErrorRate]! >= 5);
 });
 
 test('distinct destinations and ports (scan) and target concentration (brute force)', () => {

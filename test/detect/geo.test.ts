@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GeoDatabase } from '../../controller/detect/geo.js';
+import { GeoDatabase, GeoError } from '../../controller/detect/geo.js';
 import { buildMmdb } from './mmdb-writer.js';
 
 const db = buildMmdb([
@@ -29,6 +29,19 @@ test('open() reads the database from a file through the maxmind package', async 
     writeFileSync(path, db);
     const g = await GeoDatabase.open(path);
     assert.is(g.country('203.0.113.1'), 'XA');
+    assert.is(GeoDatabase.openSync(path).country('203.0.113.1'), 'XA', 'openSync: the same database');
+    const bad = join(dir, 'bad.mmdb');
+    writeFileSync(bad, 'not a database');
+    for (const p of [bad, join(dir, 'missing.mmdb')]) {
+      try {
+        GeoDatabase.openSync(p);
+        assert.unreachable('opened ' + p);
+      } catch (e) {
+        assert.instance(e, GeoError);
+        assert.is((e as GeoError).code, 'DETECT_GEO_READ');
+        assert.match((e as Error).message, p);
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ManualClock } from '../../controller/clock.js';
 import { GeoDatabase } from '../../controller/detect/geo.js';
-import { AbuseIpdbClient, IntelConfigSchema, ThreatIntel, type IntelError } from '../../controller/detect/intel.js';
+import { AbuseIpdbConfigSchema, DetectConfigSchema } from '../../controller/detect/config.js';
+import { AbuseIpdbClient, ThreatIntel, type IntelError } from '../../controller/detect/intel.js';
 import { buildMmdb } from './mmdb-writer.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -35,15 +36,16 @@ const json = (body: unknown, status = 200): Handler => (_req, res) => {
 };
 const client = (clock: ManualClock, over: Record<string, unknown> = {}, errors: IntelError[] = []) =>
   new AbuseIpdbClient(
-    IntelConfigSchema.parse({ abuseipdb: { enabled: true, baseUrl: base, apiKey: 'k3y', timeoutMs: 200, ...over } }).abuseipdb,
+    AbuseIpdbConfigSchema.parse({ baseUrl: base, key: 'k3y', timeoutMs: 200, ...over }),
     clock,
     (_ip, e) => errors.push(e),
   );
 
 test('off by default', () => {
-  const c = IntelConfigSchema.parse({});
-  assert.is(c.abuseipdb.enabled, false);
-  assert.is(c.geo.database, undefined);
+  const c = DetectConfigSchema.parse({});
+  assert.is(c.intel, undefined);
+  assert.is(c.geo, undefined);
+  assert.throws(() => AbuseIpdbConfigSchema.parse({}), /key/, 'a key is needed to turn lookups on');
 });
 
 test('lookup in the background, then cache hit until the TTL expires', async () => {
@@ -97,7 +99,7 @@ test('HTTP error, bad body and unreachable service have stable codes', async () 
   handler = json({ data: { something: 'else' } });
   c.request('192.0.2.2');
   await c.idle();
-  const dead = new AbuseIpdbClient(IntelConfigSchema.parse({ abuseipdb: { baseUrl: 'http://127.0.0.1:1', timeoutMs: 500 } }).abuseipdb, clock, (_ip, e) => errors.push(e));
+  const dead = new AbuseIpdbClient(AbuseIpdbConfigSchema.parse({ baseUrl: 'http://127.0.0.1:1', key: 'k', timeoutMs: 500 }), clock, (_ip, e) => errors.push(e));
   dead.request('192.0.2.3');
   await dead.idle();
   assert.equal(errors.map((e) => e.code), ['INTEL_HTTP_STATUS', 'INTEL_BAD_RESPONSE', 'INTEL_NETWORK']);

@@ -1,12 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parsePolicyConfig } from '../../controller/policy/config.js';
+import { detection } from './detection-fixture.js';
 import {
   REPUTATION_FACTORS,
   boundedNormalise,
   decayedScore,
   forgiveReputation,
   learnWeights,
+  observationFromDetection,
   observeReputation,
   trendSlope,
   type ReputationObservation,
@@ -105,6 +107,14 @@ test('false positive forgives points; property: score always 0–100', () => {
     assert.ok(x.score >= 0 && x.score <= 100 && x.projected >= 0 && x.projected <= 100);
     state = x.state;
   }
+});
+
+test('the detector\'s own feature names feed the factors: synPerReply is the SYN/ACK ratio, icmpErrorRate as is', () => {
+  const obs = observationFromDetection(detection({ features: { synPerReply: 40, icmpErrorRate: 12, zScore: 3 } }), 1);
+  assert.is(obs.synAckRatio, 40);
+  assert.is(obs.icmpErrorRate, 12);
+  assert.is(obs.packetRateZ, undefined, 'the policy keeps its own packet-rate baseline');
+  assert.is(observationFromDetection(detection({ features: { synAckRatio: 3, synPerReply: 40 } }), 0).synAckRatio, 3, 'an explicit ratio wins');
 });
 
 test.run();

@@ -60,4 +60,13 @@ test('reputation tiers: alert → monitor, shape → gentle meter, critical → 
   assert.equal(plan({ reputationTier: 'shape', composite: 0.45 }).rate, { unit: 'pktps', rate: cfg.rateLimitPps }, 'the band wants strict');
 });
 
+test('brute force is flagged at once; a listed source that looks benign is flagged and never more', () => {
+  assert.is(plan({ composite: 0.1, pattern: 'single-to-single' }).action, null);
+  const bf = plan({ composite: 0.1, pattern: 'single-to-single', bruteForce: true });
+  assert.is(bf.action, 'monitor');
+  assert.ok(bf.reasons.includes('brute force: flagged'));
+  assert.is(plan({ composite: 0.95, outcome: 'INSTANT_BLOCK', listedOnly: true }).action, 'monitor', 'a listing alone never drops');
+  assert.is(plan({ composite: 0.95, listedOnly: true, current: 'rate-limit' }).action, 'rate-limit', 'and never demotes');
+});
+
 test.run();

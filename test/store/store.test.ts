@@ -149,13 +149,16 @@ test('schema from a newer ofguard → STORE_VERSION_TOO_NEW', () => {
   }
 });
 
-test('prune forgets old hits, mitigation events and ended decisions, keeps active ones and the audit', () => {
+test('prune forgets old hits, mitigation events and ended decisions, keeps active ones; the audit by its own cutoff', () => {
   const store = openStore(':memory:');
   store.commit(batch());
-  const n = store.prune(950);
-  assert.equal(n, { hits: 0, mitigations: 1, decisions: 1 });
+  const n = store.prune({ decisionsBefore: 950, historyBefore: 950, auditBefore: 950 });
+  assert.equal(n, { hits: 0, mitigations: 1, decisions: 1, audit: 0 });
   assert.equal(store.loadPolicyState().activeDecisions.map((d) => d.id), [7, 8]);
   assert.is(store.audit().length, 1);
+  assert.equal(store.prune({ decisionsBefore: 0, historyBefore: 0, auditBefore: 1001 }), { hits: 0, mitigations: 0, decisions: 0, audit: 1 });
+  assert.is(store.audit().length, 0);
+  assert.is(store.hitsFor('203.0.113.7').length, 1, 'each table by its own cutoff');
   store.close();
 });
 
@@ -163,6 +166,40 @@ test('every store error code is documented in errors.ts', async () => {
   const { readFileSync } = await import('node:fs');
   const text = readFileSync(new URL('../../controller/store/errors.ts', import.meta.url), 'utf8');
   for (const code of STORE_ERROR_CODES) assert.ok(text.includes(`- ${code}`), code);
+});
+
+test('policy revisions: stored with their audit entry in one transaction, a taken version refused', () => {
+  const store = openStore(tempDb());
+  assert.is(store.latestPolicyRevision(), undefined);
+  const policy = parsePolicyConfig({ durations: { lowMs: 1000 } });
+  const audit = { at: 5, actor: 'api', action: 'policy-patched', target: 'policy', before: { version: 0 }, after: { version: 1 } };
+  assert.is(store.savePolicyRevision({ version: 1, at: 5, actor: 'api', reason: 'r', changes: ['durations.lowMs'], policy }, audit), true);
+  assert.is(store.savePolicyRevision({ version: 1, at: 6, actor: 'other', reason: 'late', changes: [], policy }, { ...audit, at: 6 }), false);
+  assert.equal(store.audit().map((e) => e.at), [5], 'the refused one left no audit entry');
+  store.savePolicyRevision({ version: 2, at: 7, actor: 'api', reason: 'again', changes: ['whitelist'], policy: { ...policy, whitelist: ['10.0.0.0/8'] } }, { ...audit, at: 7 });
+  assert.equal(store.latestPolicyRevision()!.version, 2);
+  assert.equal((store.latestPolicyRevision()!.policy as { whitelist: string[] }).whitelist, ['10.0.0.0/8']);
+  assert.equal(store.policyRevision(1)!.policy, JSON.parse(JSON.stringify(policy)));
+  assert.is(store.policyRevision(9), undefined);
+  assert.equal(store.policyRevisions(10), [
+    { version: 2, at: 7, actor: 'api', reason: 'again', changes: ['whitelist'] },
+    { version: 1, at: 5, actor: 'api', reason: 'r', changes: ['durations.lowMs'] },
+  ]);
+  store.close();
+});
+
+test('recent decisions of every source, newest first, filtered by action, origin and ended', () => {
+  const store = openStore(tempDb());
+  store.commit(batch());
+  const c = emptyChanges();
+  c.decisions.push(decision({ id: 9, target: { src: '192.0.2.1' }, origin: 'admin', endedAt: 2000, endReason: 'unblocked' }));
+  store.commit(c);
+  assert.equal(store.recentDecisions({ limit: 10 }).map((d) => d.id), [9, 8, 7, 5]);
+  assert.equal(store.recentDecisions({ limit: 2 }).map((d) => d.id), [9, 8]);
+  assert.equal(store.recentDecisions({ limit: 10, ended: true }).map((d) => d.id), [9, 5]);
+  assert.equal(store.recentDecisions({ limit: 10, ended: false }).map((d) => d.id), [8, 7]);
+  assert.equal(store.recentDecisions({ limit: 10, action: 'drop', origin: 'auto' }).map((d) => d.id), [7, 5]);
+  store.close();
 });
 
 test.run();
