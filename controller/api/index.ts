@@ -30,8 +30,8 @@ export async function startApi(
   config: Pick<Config, 'api' | 'dataDir'>,
 ): Promise<RunningApi> {
   const token = loadOrCreateToken(config.dataDir);
-  const metrics = createMetrics(guard, () => guard.opts.clock.now());
   const events = new EventHub({ guard, token, clock: guard.opts.clock, logger: guard.opts.logger });
+  const metrics = createMetrics(guard, () => guard.opts.clock.now(), () => events.stats());
   const server = new ApiServer({
     guard,
     events,

@@ -51,7 +51,14 @@ function mirrorCounter(registry: Registry, name: string, help: string, labelName
 
 const byLabel = (label: string, counts: Record<string, number>): Labelled => Object.entries(counts).map(([k, n]) => [{ [label]: k }, n] as const);
 
-export function createMetrics(guard: ApiGuard, now: () => number): Metrics {
+/** What the WebSocket event stream reports about itself (EventHub.stats()). */
+export interface EventStreamStats {
+  clients: number;
+  sent: number;
+  dropped: number;
+}
+
+export function createMetrics(guard: ApiGuard, now: () => number, events?: () => EventStreamStats): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const c = guard.controller;
@@ -112,6 +119,11 @@ export function createMetrics(guard: ApiGuard, now: () => number): Metrics {
   mirrorCounter(registry, 'ofguard_enforcer_apply_failures_total', 'Engine results that could not be applied to the switches', [], () => [[{}, guard.counters.applyFailures]]);
   mirrorCounter(registry, 'ofguard_flows_installed_total', 'Mitigation flows installed', [], () => [[{}, guard.enforcer.metrics().flowsInstalled]]);
   mirrorCounter(registry, 'ofguard_meters_installed_total', 'Mitigation meters installed', [], () => [[{}, guard.enforcer.metrics().metersInstalled]]);
+  if (events) {
+    new Gauge({ name: 'ofguard_event_stream_clients', help: 'WebSocket clients following /api/events', registers: [registry], collect() { this.set(events().clients); } });
+    mirrorCounter(registry, 'ofguard_event_stream_sent_total', 'Events sent to WebSocket clients', [], () => [[{}, events().sent]]);
+    mirrorCounter(registry, 'ofguard_event_stream_dropped_total', 'Events not sent to a slow WebSocket client (its buffer was full)', [], () => [[{}, events().dropped]]);
+  }
   mirrorCounter(registry, 'ofguard_alerts_sent_total', 'Alerts delivered to a webhook, by webhook name', ['webhook'], () => alertCountsOf(guard).map((w) => [{ webhook: w.name }, w.sent] as const));
   mirrorCounter(registry, 'ofguard_alerts_failed_total', 'Alerts not delivered, by webhook name and reason (gave-up, rejected, queue-full)', ['webhook', 'reason'], () =>
     alertCountsOf(guard).flatMap((w) => Object.entries(w.failed).map(([reason, n]) => [{ webhook: w.name, reason }, n] as const)));

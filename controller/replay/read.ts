@@ -1,6 +1,7 @@
-/** Reads a whole trace file (FORMAT.md), streaming it line by line. */
+/** Reads a whole trace file (FORMAT.md), streaming it line by line; `.gz` files are gunzipped. */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
 import type { TrafficSnapshot } from '../stats/snapshot.js';
 import { ReplayError, decodeHeader, decodeSnapshot, type TraceHeader } from './codec.js';
 
@@ -9,8 +10,18 @@ export interface Trace {
   snapshots: TrafficSnapshot[];
 }
 
+/** Reads a trace, gzip-compressed when its name ends in `.gz` (how the training traces are kept). */
 export async function readTrace(path: string): Promise<Trace> {
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  const raw = createReadStream(path);
+  let input: NodeJS.ReadableStream = raw;
+  if (path.endsWith('.gz')) {
+    const gunzip = createGunzip();
+    // pipe() does not pass on the file's errors: the reader must see a missing file too.
+    raw.on('error', (err) => gunzip.destroy(err));
+    input = raw.pipe(gunzip);
+  }
+  input.setEncoding('utf8');
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let header: TraceHeader | undefined;
   const snapshots: TrafficSnapshot[] = [];
   let lineNo = 0;

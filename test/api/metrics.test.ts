@@ -44,6 +44,18 @@ test('events are counted; counters follow the product; listeners go on close', a
   guard.emit('detections', [scan]);
   text = await metrics.scrape();
   assert.ok(line(text, 'ofguard_detections_total{')!.endsWith(' 2'));
+});
+
+test('the event stream reports its clients, sent and dropped events', async () => {
+  const stream = { clients: 2, sent: 40, dropped: 3 };
+  const metrics = createMetrics(guard, () => clock.now(), () => stream);
+  let text = await metrics.scrape();
+  assert.is(line(text, 'ofguard_event_stream_clients '), 'ofguard_event_stream_clients 2');
+  assert.is(line(text, 'ofguard_event_stream_dropped_total '), 'ofguard_event_stream_dropped_total 3');
+  stream.sent = 55;
+  text = await metrics.scrape();
+  assert.is(line(text, 'ofguard_event_stream_sent_total '), 'ofguard_event_stream_sent_total 55');
+  metrics.close();
   guard.store.close();
 });
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -21,6 +22,18 @@ test('round trip: recorded snapshots read back identical (bigints included)', as
   assert.is(t.header.version, 1);
   assert.equal(t.snapshots, snapshots);
   assert.is(typeof t.snapshots[1]!.flows[0]!.cookie, 'bigint');
+});
+
+test('gzip-compressed traces (.gz) read the same; a corrupt one is REPLAY_READ', async () => {
+  const plain = join(dir, 'z.trace.jsonl');
+  const { snapshots } = generateTrace({ seed: 5, intervals: 4, perKind: 1 });
+  const rec = TraceRecorder.create(plain, { createdAt: 2 });
+  snapshots.forEach((s) => rec.record(s));
+  rec.close();
+  writeFileSync(plain + '.gz', gzipSync(readFileSync(plain)));
+  assert.equal((await readTrace(plain + '.gz')).snapshots, snapshots);
+  writeFileSync(join(dir, 'broken.gz'), Buffer.from('not gzip at all'));
+  assert.is(await readTrace(join(dir, 'broken.gz')).then(() => 'none', (e: ReplayError) => e.code), 'REPLAY_READ');
 });
 
 test('errors: missing file, empty file, bad line with its number', async () => {
