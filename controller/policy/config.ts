@@ -178,6 +178,12 @@ const durations = z
     highMs: z.number().positive().default(15 * MINUTE),
     criticalMinMs: z.number().positive().default(HOUR),
     criticalMaxMs: z.number().positive().default(24 * HOUR),
+    /**
+     * A first critical offence lasts criticalMinMs … this, by score: the top of the range
+     * (criticalMaxMs) is for repeat offenders and very poor trust, so one flood, or one
+     * mistake, does not cost a day.
+     */
+    criticalFirstOffenceMaxMs: z.number().positive().default(4 * HOUR),
     /** Multi-signal score at which critical durations start to grow past criticalMinMs. */
     criticalScoreFloor: z.number().default(80),
     /** Each repeat offence multiplies the duration by this, up to repeatMaxFactor. */

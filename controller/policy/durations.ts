@@ -1,11 +1,12 @@
 /**
  * How long a mitigation lasts (adaptive-blocking.md "Dynamic Blocking Duration"):
- * low 60 s, medium 5 min, high 15 min, critical 1–24 h. Critical grows geometrically
- * with the multi-signal score above `criticalScoreFloor` (time spans feel linear on a log
- * scale: 80 → 1 h, 90 → ~4.9 h, 100 → 24 h). Then:
+ * low 60 s, medium 5 min, high 15 min, critical 1–24 h. A first critical offence grows
+ * geometrically with the multi-signal score above `criticalScoreFloor` (time spans feel
+ * linear on a log scale: 80 → 1 h, 90 → 2 h, 100 → 4 h); repeat offences and very poor
+ * trust reach the 24 h end of the range. Then:
  * - repeat offences: ×repeatGrowth per earlier block, up to repeatMaxFactor;
  * - trust: high ×0.5, good ×0.75, neutral ×1, poor ×1.5, very poor → the maximum
- *   (repeat factor at its cap, critical at 24 h);
+ *   (repeat factor at its cap, critical at criticalMaxMs, 24 h);
  * - never more than `maxMs`: no block is permanent;
  * - jitter: a seeded share of the duration is taken off so that blocks created together
  *   do not all expire in the same tick. Taken off, never added, so every cap holds.
@@ -57,8 +58,10 @@ function baseFor(level: ThreatLevel, score: number, veryPoor: boolean, cfg: Dura
     case 'high':
       return cfg.highMs;
     case 'critical': {
-      const s = veryPoor ? 1 : clamp01((score - cfg.criticalScoreFloor) / (100 - cfg.criticalScoreFloor));
-      return cfg.criticalMinMs * Math.pow(cfg.criticalMaxMs / cfg.criticalMinMs, s);
+      if (veryPoor) return cfg.criticalMaxMs;
+      const s = clamp01((score - cfg.criticalScoreFloor) / (100 - cfg.criticalScoreFloor));
+      const top = Math.min(cfg.criticalFirstOffenceMaxMs, cfg.criticalMaxMs);
+      return cfg.criticalMinMs * Math.pow(top / cfg.criticalMinMs, s);
     }
   }
 }

@@ -15,9 +15,10 @@ test('duration table: low 60 s, medium 5 min, high 15 min, critical 1–24 h by 
     [60_000, 5 * MIN, 15 * MIN],
   );
   assert.is(at({ level: 'critical', score: 80 }), HOUR);
-  assert.is(at({ level: 'critical', score: 100 }), 24 * HOUR);
-  const mid = at({ level: 'critical', score: 90 });
-  assert.ok(mid > HOUR && mid < 24 * HOUR);
+  assert.is(at({ level: 'critical', score: 100 }), 4 * HOUR, 'a first offence, however sure, is not a day');
+  assert.is(at({ level: 'critical', score: 90 }), 2 * HOUR);
+  assert.is(at({ level: 'critical', score: 100, offence: 3 }), 16 * HOUR);
+  assert.is(at({ level: 'critical', score: 100, offence: 4 }), 24 * HOUR, 'repeat offenders reach the top of the range');
 });
 
 test('trust scales: high ×0.5, good ×0.75, neutral ×1, poor ×1.5, very poor maximum', () => {
