@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ATTACK_TYPES, Classifier, ClassifierError, loadBundledModel } from '../../controller/detect/classifier.js';
 import { FEATURE_COUNT } from '../../controller/detect/features.js';
-import { HELD_OUT_SEEDS, TRAIN_SEEDS, evaluate, samplesFromSeeds } from '../../controller/detect/train.js';
+import { HELD_OUT_SEEDS, TRAIN_SEEDS, evaluate, recordedSamples, samplesFromSeeds } from '../../controller/detect/train.js';
+import { join } from 'node:path';
 
 // Two held-out seeds (never used by train.ts for model.json) keep the test around a second.
 const heldOut = samplesFromSeeds(HELD_OUT_SEEDS.slice(0, 2));
@@ -21,6 +22,21 @@ test('shipped model: held-out synthetic accuracy above the bar', () => {
     else assert.ok(e.perClassRecall[t] >= 0.95, `${t} recall ${e.perClassRecall[t]}`);
   }
   assert.ok(!TRAIN_SEEDS.some((s) => HELD_OUT_SEEDS.includes(s)));
+});
+
+test('shipped model: held-out recorded Mininet traces (traces/office-3) above the bar', async () => {
+  // Traffic ofguard recorded itself (scripts/traces/record-training.ts): real hping3 floods,
+  // scans and login loops beside real web, ping and iperf3 users. Session 3 is never
+  // trained on and its rates, ports and targets differ from sessions 1-2. Measured: 99.1 %
+  // (214 samples); a model trained on synthetic traces only scored 29 % there (it called
+  // busy web clients brute force and real SYN floods benign), which is why these exist.
+  const { heldOut: recorded, files } = await recordedSamples(join(import.meta.dirname, '..', '..', 'traces'));
+  assert.ok(files.heldOut.length >= 1 && recorded.length > 100, `held-out recorded samples: ${recorded.length}`);
+  const e = evaluate(loadBundledModel(), recorded);
+  assert.ok(e.accuracy >= 0.95, `accuracy ${e.accuracy}`);
+  for (const t of ['benign', 'syn-flood', 'udp-flood', 'icmp-flood', 'brute-force'] as const) {
+    assert.ok(e.perClassRecall[t] >= 0.9, `${t} recall ${e.perClassRecall[t]}`);
+  }
 });
 
 test('training from scratch learns; an untrained model does not', () => {
