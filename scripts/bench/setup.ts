@@ -17,7 +17,7 @@
  * forwarded the packet); os-ken answers with a flow-mod and a packet-out.
  *
  * Modes: throughput (WINDOW packet-ins outstanding per switch) and latency (one at a time).
- * Usage: npm run bench:setup [-- --switches 16 --seconds 10 --window 32 --only ofguard|osken]
+ * Usage: npm run bench:setup [-- --switches 16 --seconds 10 --window 32 --only ofguard|osken --profile DIR]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,6 +37,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     window: { type: 'string', default: '32' },
     only: { type: 'string' },
+    /** Write a V8 CPU profile of the ofguard controller into this folder (chrome://inspect, speedscope). */
+    profile: { type: 'string' },
   },
 });
 const SWITCHES = Number(args.switches);
@@ -380,7 +382,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'ofguard-setup-'));
 try {
   if (args.only !== 'osken') {
     const main = join(repoRoot(), 'dist/controller/cli/main.js');
-    await run('ofguard', process.execPath, [main, 'start', '--listen', '127.0.0.1', '--port', '16653', '--data', dataDir, '--log-level', 'warn'], 16653, true);
+    const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
+    await run('ofguard', process.execPath, [...profile, main, 'start', '--listen', '127.0.0.1', '--port', '16653', '--data', dataDir, '--log-level', 'warn'], 16653, true);
   }
   if (args.only !== 'ofguard') {
     const app = join(repoRoot(), 'scripts/bench/osken_simple_switch_13.py');
