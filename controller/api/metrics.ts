@@ -14,11 +14,17 @@ import type { Detection } from '../detect/detection.js';
 import type { EngineResult } from '../policy/engine.js';
 import { decayedScore } from '../policy/reputation.js';
 import type { TrafficSnapshot } from '../stats/snapshot.js';
+import type { SwitchConnection, SwitchError } from '../switch/connection.js';
+import { errorTypeName } from '../openflow/constants.js';
 import type { ApiGuard } from './guard-view.js';
 import { countByAction } from './views.js';
 import { alertCountsOf } from '../alerts/alerter.js';
 
 export const TOP_SOURCES = 20;
+
+/** ofguard_top_source_mitigation_level's values: the graduated response as a number. */
+const MITIGATION_LEVEL: Record<string, number> = { monitor: 1, 'rate-limit': 2, 'selective-drop': 3, drop: 4 };
+const REPUTATION_BANDS = ['0-20', '20-40', '40-60', '60-80', '80-100'];
 
 export interface Metrics {
   readonly registry: Registry;
@@ -160,12 +166,67 @@ export function createMetrics(guard: ApiGuard, now: () => number, events?: () =>
     },
   });
 
+  new Gauge({
+    name: 'ofguard_top_source_mitigation_level',
+    help: `Mitigation in force on each of the ${TOP_SOURCES} busiest sources: 0 none, 1 monitor, 2 rate-limit, 3 selective-drop, 4 drop`,
+    labelNames: ['src'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const level = new Map<string, number>();
+      for (const d of guard.policy.activeDecisions()) {
+        const key = d.target.srcPrefix === undefined ? d.target.src : `${d.target.src}/${d.target.srcPrefix}`;
+        level.set(key, Math.max(level.get(key) ?? 0, MITIGATION_LEVEL[d.action] ?? 0));
+      }
+      for (const s of guard.detect.topSources(TOP_SOURCES, now())) this.set({ src: s.src }, level.get(s.src) ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'ofguard_reputation_sources',
+    help: 'Sources the policy keeps a record of, by reputation band (decayed score 0-100)',
+    labelNames: ['band'],
+    registers: [registry],
+    collect() {
+      const counts = new Array<number>(REPUTATION_BANDS.length).fill(0);
+      const at = now();
+      const cfg = guard.policy.config.reputation;
+      for (const r of guard.policy.sourceRecords()) {
+        const score = r.reputation ? decayedScore(r.reputation, at, cfg) : 0;
+        counts[Math.min(REPUTATION_BANDS.length - 1, Math.floor(score / 20))]!++;
+      }
+      REPUTATION_BANDS.forEach((band, i) => this.set({ band }, counts[i]!));
+    },
+  });
+  const switchPackets = new Counter({ name: 'ofguard_switch_received_packets_total', help: 'Packets the switch received on its ports (port stats)', labelNames: ['dpid'], registers: [registry] });
+  const switchBytes = new Counter({ name: 'ofguard_switch_received_bytes_total', help: 'Bytes the switch received on its ports (port stats)', labelNames: ['dpid'], registers: [registry] });
+  const openflowErrors = new Counter({ name: 'ofguard_openflow_errors_total', help: 'OpenFlow error messages from switches not answering a pending request, by error type', labelNames: ['type'], registers: [registry] });
+  const sqliteWrite = new Histogram({
+    name: 'ofguard_sqlite_write_seconds',
+    help: 'Time to commit one batch of policy changes to SQLite',
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+    registers: [registry],
+  });
+
   const onSnapshot = (s: TrafficSnapshot) => {
+    let packets = 0;
+    let bytes = 0;
+    for (const p of s.ports) {
+      packets += p.rxPackets;
+      bytes += p.rxBytes;
+    }
+    if (packets > 0) switchPackets.inc({ dpid: s.dpid }, packets);
+    if (bytes > 0) switchBytes.inc({ dpid: s.dpid }, bytes);
     const timing = c.poller.lastPoll.get(s.dpid);
     if (!timing) return;
     pollDuration.observe(timing.pollMs / 1000);
     pollEntries.observe(timing.flows);
   };
+  const onSwitchError = (err: SwitchError) => openflowErrors.inc({ type: errorTypeName(err.errorType) });
+  const onSwitchUp = (conn: SwitchConnection) => conn.on('switch_error', onSwitchError);
+  for (const conn of c.server.switches.values()) onSwitchUp(conn);
+  const onCommit = (seconds: number) => sqliteWrite.observe(seconds);
+  guard.store.commitListeners.add(onCommit);
+  c.on('switch_up', onSwitchUp);
   const onDetections = (list: Detection[]) => {
     for (const d of list) detections.inc({ pattern: d.pattern, attack_type: d.attackType });
   };
@@ -181,6 +242,9 @@ export function createMetrics(guard: ApiGuard, now: () => number, events?: () =>
     registry,
     scrape: () => registry.metrics(),
     close() {
+      c.off('switch_up', onSwitchUp);
+      for (const conn of c.server.switches.values()) conn.off('switch_error', onSwitchError);
+      guard.store.commitListeners.delete(onCommit);
       guard.off('snapshot', onSnapshot);
       guard.off('detections', onDetections);
       guard.off('decisions', onDecisions);

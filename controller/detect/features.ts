@@ -365,7 +365,7 @@ export class FeatureExtractor {
     this.firstSeenSec[slot] = Math.floor(now / 1000);
     this.lastSeen[slot] = Math.floor(now / 1000);
     this.newSource[slot] = known ? 0 : 1;
-    this.answeredErrors.delete(slot);
+    if (this.answeredErrors.size > 0) this.answeredErrors.delete(slot);
     return slot;
   }
 
@@ -587,8 +587,10 @@ function mix(prev: number, x: number, alpha: number): number {
 
 /** Destination unreachable / time exceeded (ICMPv6: 1 and 3). */
 export function isIcmpError(f: FlowDelta): boolean {
-  const type = f.icmpType;
-  return f.proto === 1 ? type === 3 || type === 11 : f.proto === 58 && (type === 1 || type === 3);
+  const proto = f.proto;
+  // The protocol first: most flows are TCP/UDP and have no icmpType to look up.
+  if (proto === 1) return f.icmpType === 3 || f.icmpType === 11;
+  return proto === 58 && (f.icmpType === 1 || f.icmpType === 3);
 }
 
 /** Traffic that answers the flow's destination: replies keyed by the service's own port, ICMP echo replies. */

@@ -232,6 +232,11 @@ export class PolicyEngine {
     return [...this.active.values()].map((e) => e.decision);
   }
 
+  /** Every source the policy keeps a record of (reputation, trust, history), for metrics. */
+  sourceRecords(): IterableIterator<Readonly<SourceRecord>> {
+    return this.sources.values();
+  }
+
   source(src: string, srcPrefix?: number): Readonly<SourceRecord> | undefined {
     return this.sources.get(sourceKey(src, srcPrefix));
   }

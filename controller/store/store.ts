@@ -155,9 +155,16 @@ export class Store implements PolicyPersistence, PolicyRevisionSource {
     });
   }
 
+  /** Told how long each committed batch took, in seconds (the SQLite write latency metric). */
+  readonly commitListeners = new Set<(seconds: number) => void>();
+
   /** One transaction: all of the batch or none of it. */
   commit(changes: PolicyChanges): void {
+    const started = process.hrtime.bigint();
     this.guard('STORE_WRITE_FAILED', () => this.commitTx(changes));
+    if (this.commitListeners.size === 0) return;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (const l of this.commitListeners) l(seconds);
   }
 
   loadPolicyState(): PolicySnapshot {

@@ -24,7 +24,7 @@ test('events are counted; counters follow the product; listeners go on close', a
   const metrics = createMetrics(guard, () => clock.now());
   guard.emit('detections', [scan, scan]);
   guard.controller.poller.lastPoll.set('0000000000000001', { dpid: '0000000000000001', at: clock.now(), pollMs: 30, flows: 1200, ports: 4, meters: 0 });
-  guard.emit('snapshot', { dpid: '0000000000000001' } as TrafficSnapshot);
+  guard.emit('snapshot', { dpid: '0000000000000001', ports: [{ rxPackets: 100, rxBytes: 9000 }, { rxPackets: 20, rxBytes: 1000 }] } as TrafficSnapshot);
   guard.controller.forwarding.counters.packetIns = 7;
   await guard.enforce(guard.policy.block({ src: '203.0.113.5', actor: 'test', reason: 'metrics', action: 'rate-limit' }));
 
@@ -35,6 +35,12 @@ test('events are counted; counters follow the product; listeners go on close', a
   assert.is(line(text, 'ofguard_packet_ins_total '), 'ofguard_packet_ins_total 7');
   assert.is(line(text, 'ofguard_active_mitigations{'), 'ofguard_active_mitigations{action="rate-limit"} 1');
   assert.is(line(text, 'ofguard_decisions_total{'), 'ofguard_decisions_total{action="rate-limit",origin="admin"} 1');
+  assert.is(line(text, 'ofguard_switch_received_packets_total{'), 'ofguard_switch_received_packets_total{dpid="0000000000000001"} 120');
+  assert.is(line(text, 'ofguard_switch_received_bytes_total{'), 'ofguard_switch_received_bytes_total{dpid="0000000000000001"} 10000');
+  assert.ok(Number(line(text, 'ofguard_sqlite_write_seconds_count')!.split(' ')[1]) >= 1, 'the block was committed and timed');
+  const bands = text.split('\n').filter((l) => l.startsWith('ofguard_reputation_sources{'));
+  assert.is(bands.length, 5, 'one series per band');
+  assert.is(bands.reduce((n, l) => n + Number(l.split(' ')[1]), 0), [...guard.policy.sourceRecords()].length, 'every source in one band');
 
   guard.controller.forwarding.counters.packetIns = 10;
   text = await metrics.scrape();
