@@ -58,12 +58,21 @@ export class SeriesRecorder {
   constructor(private readonly startMs: number) {}
 
   add(s: TrafficSnapshot): void {
-    const sec = Math.max(0, Math.floor((s.now - this.startMs) / 1000));
+    // A snapshot's rate holds over the interval it covers, which rarely lines up with the
+    // chart's seconds: each second gets the rate times the share of it the interval covers
+    // (summing rates per poll instead drew a saw when two polls fell into one second).
+    const end = (s.now - this.startMs) / 1000;
+    const start = Math.max(0, end - (s.intervalMs > 0 ? s.intervalMs / 1000 : 1));
+    if (end <= 0) return;
     const bump = (m: Map<string, number[]>, src: string, v: number) => {
       let a = m.get(src);
       if (!a) m.set(src, (a = []));
-      while (a.length <= sec) a.push(0);
-      a[sec] += v;
+      for (let sec = Math.floor(start); sec < end; sec++) {
+        const overlap = Math.min(end, sec + 1) - Math.max(start, sec);
+        if (overlap <= 0) continue;
+        while (a.length <= sec) a.push(0);
+        a[sec] += v * overlap;
+      }
     };
     // Open vSwitch credits every rule a packet was looked up in, so table-1 counters after a
     // meter also count what the meter's band dropped: for a metered source, what got

@@ -18,29 +18,20 @@ import { flattenLeaves, formatScope, formatSeconds, parseAssignment, parseDurati
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'controller/cli/main.ts');
-// Until main.ts registers the operator commands, a minimal entry does what it will do.
-const ENTRY = readFileSync(MAIN, 'utf8').includes('registerOperatorCommands')
-  ? [MAIN]
-  : [
-      '--input-type=module',
-      '-e',
-      `import { Command } from 'commander';
-       import { registerOperatorCommands } from ${JSON.stringify(join(ROOT, 'controller/cli/commands.ts'))};
-       const program = new Command().name('ofguard');
-       registerOperatorCommands(program);
-       await program.parseAsync(process.argv.slice(1), { from: 'user' });`,
-    ];
-
 interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** Asynchronous on purpose: the API answering the CLI runs in this process. */
-function ofguard(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/**
+ * Runs the CLI from source (through tsx) or, with `binary`, the built `bin/ofguard` that
+ * users run. Asynchronous on purpose: the API answering the CLI runs in this process.
+ */
+function ofguard(args: string[], env: Record<string, string> = {}, binary = false): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...ENTRY, ...args], {
+    const argv = binary ? [join(ROOT, 'bin/ofguard'), ...args] : ['--import', 'tsx', MAIN, ...args];
+    const child = spawn(process.execPath, argv, {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     });
@@ -184,6 +175,16 @@ test('status and the API refusing an id: exit 1 with its message', async () => {
   const missing = await ofguard(['decisions', 'delete', '424242', ...common]);
   assert.is(missing.code, 1);
   assert.match(missing.stderr, /decision 424242 is not active/);
+});
+
+test('the built binary, bin/ofguard, answers as the source does (after npm run build)', async () => {
+  const built = await ofguard(['status', '--json', ...common], {}, true);
+  assert.is(built.code, 0, built.stderr);
+  const source = await ofguard(['status', '--json', ...common]);
+  const keys = (text: string) => Object.keys(JSON.parse(text) as object).sort();
+  assert.equal(keys(built.stdout), keys(source.stdout));
+  const usage = await ofguard(['decisions', 'add'], {}, true);
+  assert.is(usage.code, 2, 'usage errors exit 2 from the binary too');
 });
 
 test('usage errors exit 2 and send nothing', async () => {

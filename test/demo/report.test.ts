@@ -43,6 +43,7 @@ test('latency from attack start to the first mitigating decision; drop rate from
   assert.is(r.legitimate.successRate, 0.99);
   assert.is(r.falseBlocks.length, 0);
   const att = r.series.find((s) => s.src === '10.0.0.6')!;
+  // A poll at second 6 reports the second before it: the chart's second 5.
   assert.is(att.arriving[5], 50_000);
   assert.is(att.passed[5], 0);
 });
@@ -53,8 +54,18 @@ test('a metered source: what got through is what entered the meter less its band
   // Open vSwitch also credits the table-1 flow with every packet that entered the meter.
   rec.add({ ...snap(1, [meterFlow, flow('10.0.0.7', 'accounting', 10_000)]), meters: [{ dpid: '01', meterId: 4, flowCount: 1, packets: 10_000, bytes: 0, droppedPackets: 9_900, packetRate: 10_000 }] });
   const [s] = rec.series(new Map(), 3);
-  assert.is(s!.arriving[1], 10_000);
-  assert.is(s!.passed[1], 100);
+  // The poll at second 1 covers second 0.
+  assert.is(s!.arriving[0], 10_000);
+  assert.is(s!.passed[0], 100);
+});
+
+test('a poll interval that straddles two seconds is shared between them, not piled into one', () => {
+  const rec = new SeriesRecorder(T0);
+  rec.add({ ...snap(1, [flow('10.0.0.8', 'accounting', 1000)]), now: T0 + 1500 });
+  rec.add({ ...snap(2, [flow('10.0.0.8', 'accounting', 1000)]), now: T0 + 2400, intervalMs: 900 });
+  rec.add({ ...snap(3, [flow('10.0.0.8', 'accounting', 1000)]), now: T0 + 3500, intervalMs: 1100 });
+  const [s] = rec.series(new Map(), 4);
+  assert.equal(s!.passed.map((v) => Math.round(v)), [500, 1000, 1000, 500], 'a steady 1000 pps stays 1000 pps');
 });
 
 test('summary table and SVG chart', () => {
