@@ -183,6 +183,8 @@ function meterSpecFor(decision: Decision): MeterSpec {
 /** The guard flow (and meter) for one decision. `installAt` starts the hard timeout. */
 export function templateFor(decision: Decision, installAt: number = decision.updatedAt ?? decision.createdAt): DecisionTemplate {
   const t = decision.target;
+  // A victim throttle matches every source (0.0.0.0/0 in its target): only its destination counts.
+  if (decision.action === 'throttle-victim') return victimTemplate(decision, installAt);
   const src = prefixOf(t.src, t.srcPrefix, 'source');
   // in_port means something only on the one switch the decision is scoped to.
   const inPort = t.dpid !== undefined ? t.inPort : undefined;
@@ -200,11 +202,6 @@ export function templateFor(decision: Decision, installAt: number = decision.upd
         flow: flow(G.meter + 200 + src.bits, buildMatch({ inPort, src }), 'meter'),
         meter: meterSpecFor(decision),
       };
-    case 'throttle-victim': {
-      if (!t.dst) throw new MitigateError('MITIGATE_BAD_DECISION', `decision ${decision.id} throttles a victim but names none`);
-      const dst = prefixOf(t.dst, undefined, 'victim');
-      return { decisionId: decision.id, flow: flow(G.meter + dst.bits, buildMatch({ inPort, dst }), 'meter'), meter: meterSpecFor(decision) };
-    }
     case 'selective-drop': {
       const dst = t.dst !== undefined ? prefixOf(t.dst, undefined, 'destination') : undefined;
       const dstPort = hasPorts(t.proto) ? t.dstPort : undefined;
@@ -216,6 +213,22 @@ export function templateFor(decision: Decision, installAt: number = decision.upd
     case 'drop':
       return { decisionId: decision.id, flow: flow(G.drop, buildMatch({ inPort, src }), 'drop') };
   }
+}
+
+/** Server-level throttle (many→single): one meter on everything sent to the victim. */
+function victimTemplate(decision: Decision, installAt: number): DecisionTemplate {
+  const t = decision.target;
+  if (!t.dst) throw new MitigateError('MITIGATE_BAD_DECISION', `decision ${decision.id} throttles a victim but names none`);
+  const dst = prefixOf(t.dst, undefined, 'victim');
+  const inPort = t.dpid !== undefined ? t.inPort : undefined;
+  return {
+    decisionId: decision.id,
+    flow: {
+      cookie: cookieFor(PURPOSE[decision.action], decision.id), priority: PRIORITY.guard.meter + dst.bits,
+      match: buildMatch({ inPort, dst }), effect: 'meter', hardTimeout: hardTimeoutFor(decision, installAt),
+    },
+    meter: meterSpecFor(decision),
+  };
 }
 
 /** Allow flows for whitelisted networks: above every drop, permanent, no flow-removed. */

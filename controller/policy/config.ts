@@ -131,6 +131,8 @@ const reputation = z
     trendPoints: z.number().int().min(2).default(6),
     /** How far ahead the trend projects the score. */
     trendHorizonMs: z.number().nonnegative().default(5 * MINUTE),
+    /** How long the trend's points must span before it projects anything (a step is not a trend). */
+    trendMinSpanMs: z.number().nonnegative().default(30_000),
   })
   .prefault({});
 

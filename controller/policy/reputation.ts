@@ -10,7 +10,8 @@
  *   raises it at once: score = max(observed now, decayed previous). Good behaviour is
  *   therefore forgiven by time, bad behaviour is never averaged away.
  * - Trend: least-squares slope over the last `trendPoints` scores, projected
- *   `trendHorizonMs` ahead (at most as far as the points span, from three points on); the
+ *   `trendHorizonMs` ahead (from three points spanning `trendMinSpanMs`, and at most as far
+ *   as they span); the
  *   thresholds act on max(score, projection), which is what makes them predictive: a rising
  *   source is shaped before it crosses the line.
  * - Tiers: low → alert (log, monitor), medium → warning → shaping, high → critical →
@@ -185,11 +186,12 @@ export function observeReputation(
     ...(country ? { country } : {}),
   };
   const slope = trendSlope(trend);
-  // A trend is projected no further ahead than the time it was observed over, and only from
-  // three points on: a client that starts a download jumps from 0 to its rate in one poll,
-  // and two points a second apart extrapolated minutes ahead would call it critical.
+  // A trend is projected only from three points spanning trendMinSpanMs, and no further
+  // ahead than the time it was observed over: a client that starts a download jumps from 0
+  // to its rate in one poll, and a few points a second apart extrapolated minutes ahead
+  // called an iperf3 client critical in the campus scenario.
   const span = trend.length >= 3 ? trend[trend.length - 1]![0] - trend[0]![0] : 0;
-  const horizonMs = Math.min(cfg.trendHorizonMs, span);
+  const horizonMs = span >= cfg.trendMinSpanMs ? Math.min(cfg.trendHorizonMs, span) : 0;
   const projected = slope > 0 ? clamp100(score + slope * (horizonMs / 60_000)) : score;
   return { state, score, observed, contributions, slope, projected, tier: reputationTier(score, projected, cfg) };
 }

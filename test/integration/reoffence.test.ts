@@ -23,7 +23,12 @@ const guardFlowsFor = (src: string) => dumpFlows('s1', 'table=0').filter((l) => 
 reoffence('a block expires after the attack stops, and a second offence gets a longer block', async () => {
   const { guard, port } = await startGuard({
     controller: { pollIntervalMs: 1000 },
-    policy: { durations: { lowMs: 3 * S, mediumMs: 5 * S, highMs: 6 * S, criticalMinMs: 6 * S, criticalMaxMs: 8 * S, maxMs: 120 * S, jitterShare: 0 } },
+    // Every duration short, step-downs included (a quiet source goes drop → rate-limit →
+    // monitor, one stepDownMs each).
+    policy: {
+      durations: { lowMs: 3 * S, mediumMs: 5 * S, highMs: 6 * S, criticalMinMs: 6 * S, criticalMaxMs: 8 * S, maxMs: 120 * S, jitterShare: 0 },
+      unblock: { stepDownMs: 5 * S },
+    },
   });
   const decisions: Decision[] = [];
   const ended: Decision[] = [];
@@ -39,7 +44,12 @@ reoffence('a block expires after the attack stops, and a second offence gets a l
     await net.wait(flood.handle, 30);
     // The attack stopped: the block must end by itself and its flow leave the switch.
     await waitFor('no mitigation left for the attacker', () =>
-      (guard.activeDecisions().every((d) => d.target.src !== ATT || d.action === 'monitor') && guardFlowsFor(ATT).length === 0) || undefined, 90_000, 500);
+      (guard.activeDecisions().every((d) => d.target.src !== ATT || d.action === 'monitor') && guardFlowsFor(ATT).length === 0) || undefined, 90_000, 500)
+      .catch((err: Error) => {
+        // Say what was still there, and how it got there.
+        const story = decisions.filter((d) => d.target.src === ATT).map((d) => `#${d.id} ${d.action} ${lasts(d) / 1000} s (${d.reason})`).join(' → ');
+        throw new Error(`${err.message}; active: ${guard.activeDecisions().map((d) => `#${d.id} ${d.target.src} ${d.action}`).join(', ')}; flows: ${guardFlowsFor(ATT).join(' | ')}; decisions: ${story}; ended: ${ended.map((d) => `#${d.id} ${d.endReason}`).join(', ')}`);
+      });
     assert.ok(ended.some((d) => d.id === first.id), 'the first block ended');
 
     const before = decisions.length;

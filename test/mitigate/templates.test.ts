@@ -51,8 +51,11 @@ test('rate-limit: per-source meter in pktps or kbps, drop band, then accounting'
 });
 
 test('throttle-victim: meter on traffic to the victim', () => {
-  const t = templateFor(decision(3, { action: 'throttle-victim', rate: { unit: 'pktps', rate: 5000 }, target: { src: '10.0.0.5', dst: '10.0.0.5' } }));
+  // The target as the policy writes it: every source (0.0.0.0/0) towards the victim.
+  const t = templateFor(decision(3, { action: 'throttle-victim', rate: { unit: 'pktps', rate: 5000 }, target: { src: '0.0.0.0', srcPrefix: 0, dst: '10.0.0.5' } }));
   assert.equal(t.flow.match, { ethType: 0x0800, ipv4Dst: '10.0.0.5' });
+  const v6 = templateFor(decision(5, { action: 'throttle-victim', rate: { unit: 'pktps', rate: 5000 }, target: { src: '::', srcPrefix: 0, dst: '2001:db8::5' } }));
+  assert.equal(v6.flow.match, { ethType: 0x86dd, ipv6Dst: '2001:db8::5' });
   assert.is(t.flow.cookie, cookieFor(FlowPurpose.throttleVictim, 3));
   assert.ok(t.meter);
   assert.throws(() => templateFor(decision(4, { action: 'throttle-victim', rate: { unit: 'pktps', rate: 1 } })), (e: unknown) => e instanceof MitigateError && e.code === 'MITIGATE_BAD_DECISION');
