@@ -68,14 +68,19 @@ export class BruteForceTracker {
     return this.auth.has(port) ? this.cfg.authPerMinute : this.cfg.otherPerMinute;
   }
 
-  /** Folds a snapshot in; returns the (source, port) pairs over their threshold, strongest per source. */
-  ingest(snap: TrafficSnapshot): BruteForceSuspect[] {
+  /**
+   * Folds a snapshot in; returns the (source, port) pairs over their threshold, strongest
+   * per source. `synFlows` (positions of the SYN-counter flows) spares a pass over every flow.
+   */
+  ingest(snap: TrafficSnapshot, synFlows?: ArrayLike<number>): BruteForceSuspect[] {
     const now = snap.now;
     const epoch = Math.floor(now / this.bucketMs);
     const flows = snap.flows;
     const touched: Entry[] = [];
-    for (let i = 0; i < flows.length; i++) {
-      const f = flows[i]!;
+    // `synFlows`: where the SYN counters are, when the caller's own pass already found them.
+    const n = synFlows ? synFlows.length : flows.length;
+    for (let k = 0; k < n; k++) {
+      const f = flows[synFlows ? synFlows[k]! : k]!;
       if (f.kind !== 'syn' || f.packets <= 0 || f.dstPort === undefined || f.dst === undefined || f.srcPrefix !== undefined) continue;
       const key = this.keyOf(f.src, f.dstPort);
       let e = this.entries.get(key);

@@ -70,9 +70,10 @@ export class DetectionEngine {
   ingest(snap: TrafficSnapshot): Detection[] {
     const now = snap.now;
     const out: Detection[] = [];
-    const suspects = this.bruteForce.ingest(snap);
+    const candidates = this.fx.ingest(snap);
+    const suspects = this.bruteForce.ingest(snap, this.fx.synFlows());
     const bySource = suspects.length ? new Map(suspects.map((s) => [s.src, s])) : undefined;
-    for (const c of this.fx.ingest(snap)) {
+    for (const c of candidates) {
       const suspect = bySource?.get(c.src);
       if (suspect && c.srcPrefix === undefined) bySource!.delete(c.src);
       const d = this.evaluate(c, now, snap.intervalMs, c.srcPrefix === undefined ? suspect : undefined);

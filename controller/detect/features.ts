@@ -133,6 +133,15 @@ export class FeatureExtractor {
   /** Sources evaluated whatever their volume (blocklisted); (address, IPv4 value or -1). */
   watch: ((src: string, v4: number) => boolean) | undefined;
 
+  /** Positions of the last snapshot's SYN-counter flows (what brute-force tracking reads). */
+  private synIndex = new Int32Array(256);
+  private synCount = 0;
+
+  /** The SYN-counter flows of the snapshot last ingested, as positions in its flow list. */
+  synFlows(): Int32Array {
+    return this.synIndex.subarray(0, this.synCount);
+  }
+
   // Per-interval scratch, indexed by touch order; grown by doubling, never shrunk.
   private touched = new Int32Array(1024);
   private touchedCount = 0;
@@ -192,8 +201,18 @@ export class FeatureExtractor {
     this.destinations.begin(now);
     const flows = snap.flows;
     this.deferredCount = 0;
+    this.synCount = 0;
     for (let i = 0; i < flows.length; i++) {
-      if (this.account(flows[i]!, now, snap.intervalMs, dpidIx)) {
+      const f = flows[i]!;
+      if (f.kind === 'syn') {
+        if (this.synCount === this.synIndex.length) {
+          const bigger = new Int32Array(this.synIndex.length * 2);
+          bigger.set(this.synIndex);
+          this.synIndex = bigger;
+        }
+        this.synIndex[this.synCount++] = i;
+      }
+      if (this.account(f, now, snap.intervalMs, dpidIx)) {
         if (this.deferredCount === this.deferredRx.length) {
           const bigger = new Int32Array(this.deferredRx.length * 2);
           bigger.set(this.deferredRx);

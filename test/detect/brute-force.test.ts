@@ -42,6 +42,16 @@ test('tracker: 30 SSH attempts a minute cross the auth threshold once 20 are in 
   assert.is(last!.inPort, 4);
 });
 
+test('tracker: told where the SYN counters are, it finds the same suspects without its own pass', () => {
+  const whole = tracker();
+  const told = tracker();
+  for (let sec = 0; sec < 60; sec++) {
+    const s = snap(sec, [...guessing('198.51.100.20', sec, 30), ...guessing('198.51.100.21', sec, 90, 3389)]);
+    const syn = s.flows.flatMap((f, i) => (f.kind === 'syn' ? [i] : []));
+    assert.equal(told.ingest(s, syn), whole.ingest(s), `second ${sec}`);
+  }
+});
+
 test('tracker: the same rate to a web port, long sessions and stopped guessing are not brute force', () => {
   const t = tracker();
   for (let sec = 0; sec < 120; sec++) {
