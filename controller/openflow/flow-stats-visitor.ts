@@ -13,21 +13,10 @@ import { OpenFlowDecodeError } from './errors.js';
 import { decodeMatch, matchWireLength } from './match.js';
 import { checkHeader } from './message.js';
 import { need, recurringU64, u32 } from './reader.js';
-import type { Match } from './types.js';
+import type { FlowStats } from './types.js';
 
-/** One flow-stats entry without its instructions. */
-export interface FlowStatsEntry {
-  tableId: number;
-  durationSec: number;
-  durationNsec: number;
-  priority: number;
-  idleTimeout: number;
-  hardTimeout: number;
-  flags: number;
-  cookie: bigint;
-  packetCount: bigint;
-  byteCount: bigint;
-  match: Match;
+/** One flow-stats entry with its instructions reduced to the one field the poller reads. */
+export interface FlowStatsEntry extends Omit<FlowStats, 'instructions'> {
   /** The meter of a meter instruction, 0 when the entry has none (meter ids start at 1). */
   meterId: number;
 }

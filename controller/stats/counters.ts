@@ -5,7 +5,7 @@
  * flow's final counters, so the packets between the last poll and its removal still count.
  */
 import ipaddr from 'ipaddr.js';
-import type { FlowRemovedMessage, FlowStats, Match, MeterStats, PortStats } from '../openflow/index.js';
+import type { FlowRemovedMessage, FlowStats, FlowStatsEntry, Match, MeterStats, PortStats } from '../openflow/index.js';
 import { FlowPurpose, purposeOf } from '../../flows/layout.js';
 import type { FlowDelta, FlowKind, MeterDelta, PortDelta } from './snapshot.js';
 
@@ -76,17 +76,7 @@ function describeMatch(match: Match, d: FlowDelta): void {
 }
 
 /** What the tracker reads of a flow-stats entry (decoded, or the poller's fast-path entry). */
-export interface TrackedEntry {
-  tableId: number;
-  priority: number;
-  cookie: bigint;
-  packetCount: bigint;
-  byteCount: bigint;
-  durationSec: number;
-  match: Match;
-  /** 0 when the flow has no meter instruction. */
-  meterId: number;
-}
+export type TrackedEntry = Pick<FlowStatsEntry, 'tableId' | 'priority' | 'cookie' | 'packetCount' | 'byteCount' | 'durationSec' | 'match' | 'meterId'>;
 
 /** One poll being read into a FlowCounterTracker (see begin()). */
 export interface FlowPoll {
