@@ -31,6 +31,14 @@ export interface BruteForceSuspect {
   inPort?: number;
 }
 
+/** Where in a snapshot's flow list the tracker has to look (see BruteForceTracker.ingest). */
+export interface FlowPositions {
+  /** The SYN-counter flows. */
+  syn: ArrayLike<number>;
+  /** At least every accounting flow of a source that has a SYN counter among `syn`. */
+  conversations: ArrayLike<number>;
+}
+
 interface Entry {
   src: string;
   dst: string;
@@ -70,17 +78,19 @@ export class BruteForceTracker {
 
   /**
    * Folds a snapshot in; returns the (source, port) pairs over their threshold, strongest
-   * per source. `synFlows` (positions of the SYN-counter flows) spares a pass over every flow.
+   * per source. `where` (positions in snap.flows, from the feature extractor's own pass)
+   * spares two passes over every flow: the SYN counters, and the accounting flows of the
+   * sources those counters belong to. Without it every flow is looked at.
    */
-  ingest(snap: TrafficSnapshot, synFlows?: ArrayLike<number>): BruteForceSuspect[] {
+  ingest(snap: TrafficSnapshot, where?: FlowPositions): BruteForceSuspect[] {
     const now = snap.now;
     const epoch = Math.floor(now / this.bucketMs);
     const flows = snap.flows;
     const touched: Entry[] = [];
-    // `synFlows`: where the SYN counters are, when the caller's own pass already found them.
-    const n = synFlows ? synFlows.length : flows.length;
+    const syn = where?.syn;
+    const n = syn ? syn.length : flows.length;
     for (let k = 0; k < n; k++) {
-      const f = flows[synFlows ? synFlows[k]! : k]!;
+      const f = flows[syn ? syn[k]! : k]!;
       if (f.kind !== 'syn' || f.packets <= 0 || f.dstPort === undefined || f.dst === undefined || f.srcPrefix !== undefined) continue;
       const key = this.keyOf(f.src, f.dstPort);
       let e = this.entries.get(key);
@@ -102,8 +112,10 @@ export class BruteForceTracker {
     }
     if (touched.length === 0) return [];
     // Second pass, only when something was attempted: the packets of the same conversations.
-    for (let i = 0; i < flows.length; i++) {
-      const f = flows[i]!;
+    const conv = where?.conversations;
+    const m = conv ? conv.length : flows.length;
+    for (let k = 0; k < m; k++) {
+      const f = flows[conv ? conv[k]! : k]!;
       if (f.kind !== 'accounting' || f.proto !== 6 || f.dstPort === undefined || f.packets <= 0 || f.srcPrefix !== undefined) continue;
       const e = this.entries.get(this.keyOf(f.src, f.dstPort));
       if (!e || e.touchedAt !== now) continue;

@@ -7,6 +7,7 @@
  */
 import type { DetectConfig } from './config.js';
 import { alphaForHalfLife, ewmaSeed, ewmaUpdate, zScore } from './ewma.js';
+import { parseIPv4 } from './ip.js';
 import { HLL_M, hllAdd, hllEstimate } from './sketch.js';
 import { SlotWindows } from './windows.js';
 
@@ -27,7 +28,8 @@ export interface DestinationSummary {
 
 export class DestinationTable {
   private readonly config: DetectConfig;
-  private readonly slots = new Map<string, number>();
+  /** Keyed by the IPv4 value as an int32 (no string hashing per flow), or by the address text. */
+  private readonly slots = new Map<number | string, number>();
   private readonly names: (string | undefined)[];
   private readonly free: number[] = [];
   private readonly windows: SlotWindows;
@@ -50,8 +52,6 @@ export class DestinationTable {
   private readonly touched: number[] = [];
   private readonly alpha: number;
   private lastSweep = 0;
-  private lastName = '';
-  private lastSlot = -1;
 
   constructor(config: DetectConfig) {
     this.config = config;
@@ -81,6 +81,7 @@ export class DestinationTable {
 
   private now = 0;
   private epoch = 0;
+  private bucket = 0;
   /** Latest figures older than two poll intervals are stale (the destination went quiet). */
   private staleMs = 2_000;
 
@@ -88,23 +89,26 @@ export class DestinationTable {
   begin(now: number): void {
     this.now = now;
     this.epoch = this.windows.epochOf(now);
+    this.bucket = this.epoch % this.windows.buckets;
   }
 
-  /** One flow's packets toward `dst` from the source with hash `srcHash`. */
-  account(dst: string, srcHash: number, packets: number): void {
+  /**
+   * One flow's packets (> 0) toward `dst` from the source with hash `srcHash`; `dstV4` is
+   * parseIPv4(dst), which the caller already has.
+   */
+  account(dst: string, dstV4: number, srcHash: number, packets: number): void {
     const now = this.now;
-    // Flows arrive grouped by destination more often than not; skip the Map when so.
-    let slot = dst === this.lastName ? this.lastSlot : this.slots.get(dst);
+    const key = dstV4 >= 0 ? dstV4 | 0 : dst;
+    let slot = this.slots.get(key);
     if (slot === undefined) {
-      slot = this.admit(dst, now);
+      slot = this.admit(key, dst, now);
       if (slot < 0) return;
     }
-    this.lastName = dst;
-    this.lastSlot = slot;
-    if (this.pkts[slot] === 0 && this.xlogx[slot] === 0) this.touched.push(slot);
+    if (this.pkts[slot] === 0) this.touched.push(slot); // first flow toward it this interval
     this.pkts[slot]! += packets;
-    this.xlogx[slot]! += packets * Math.log(packets);
-    this.windows.add(slot, 0, now, packets);
+    this.xlogx[slot]! += xlnx(packets);
+    this.windows.advance(slot, this.epoch);
+    this.windows.addAdvanced(slot, 0, this.bucket, packets);
     this.hllAt(slot, this.epoch, srcHash);
   }
 
@@ -139,7 +143,7 @@ export class DestinationTable {
   }
 
   summary(dst: string, now: number): DestinationSummary | undefined {
-    const slot = this.slots.get(dst);
+    const slot = this.slots.get(keyOf(dst));
     if (slot === undefined || this.finishedAt[slot] === -Infinity) return undefined;
     const hit = this.cached[slot];
     if (hit !== undefined && hit.dst === dst && hit.lastSeen === now && this.finishedAt[slot] === now) return hit;
@@ -159,15 +163,15 @@ export class DestinationTable {
 
   /** Whether the destination is currently the victim of many→single (cheap: no summary). */
   underAttack(dst: string, now: number): boolean {
-    const slot = this.slots.get(dst);
+    const slot = this.slots.get(keyOf(dst));
     return slot !== undefined && this.attacked[slot] === 1 && now - this.finishedAt[slot]! <= this.staleMs;
   }
 
   /** Tracked destinations' latest summaries, busiest first. */
   list(limit: number, now: number): DestinationSummary[] {
     const out: DestinationSummary[] = [];
-    for (const dst of this.slots.keys()) {
-      const s = this.summary(dst, now);
+    for (const slot of this.slots.values()) {
+      const s = this.summary(this.names[slot]!, now);
       if (s) out.push(s);
     }
     return out.sort((a, b) => b.packetRate - a.packetRate).slice(0, limit);
@@ -204,7 +208,7 @@ export class DestinationTable {
     hllAdd(this.hll, (slot * B + (e % B)) * HLL_M, srcHash);
   }
 
-  private admit(dst: string, now: number): number {
+  private admit(key: number | string, dst: string, now: number): number {
     if (this.free.length === 0) {
       // Full: free what has been idle for one bucket, at most once per bucket (a sweep
       // walks the whole table; doing it per new destination made a flood of new
@@ -214,7 +218,7 @@ export class DestinationTable {
       if (this.free.length === 0) return -1;
     }
     const slot = this.free.pop()!;
-    this.slots.set(dst, slot);
+    this.slots.set(key, slot);
     this.names[slot] = dst;
     this.windows.clear(slot);
     this.hllHead[slot] = -1;
@@ -230,13 +234,24 @@ export class DestinationTable {
   /** Frees destinations idle for at least `idleMs`. */
   private sweep(now: number, idleMs: number): void {
     this.lastSweep = now;
-    for (const [dst, slot] of this.slots) {
+    for (const [key, slot] of this.slots) {
       if (now - this.lastSeen[slot]! < idleMs) continue;
       if (this.pkts[slot]! > 0) continue; // touched in the interval being accumulated
-      this.slots.delete(dst);
+      this.slots.delete(key);
       this.names[slot] = undefined;
       this.free.push(slot);
-      if (this.lastSlot === slot) this.lastName = '';
     }
   }
+}
+
+/** x·ln x for the small packet counts most flows have, looked up instead of computed per flow. */
+const XLNX = Float64Array.from({ length: 4096 }, (_, x) => (x > 0 ? x * Math.log(x) : 0));
+
+function xlnx(x: number): number {
+  return x < 4096 && x === Math.floor(x) ? XLNX[x]! : x * Math.log(x);
+}
+
+function keyOf(dst: string): number | string {
+  const v4 = parseIPv4(dst);
+  return v4 >= 0 ? v4 | 0 : dst;
 }

@@ -71,7 +71,7 @@ export class DetectionEngine {
     const now = snap.now;
     const out: Detection[] = [];
     const candidates = this.fx.ingest(snap);
-    const suspects = this.bruteForce.ingest(snap, this.fx.synFlows());
+    const suspects = this.bruteForce.ingest(snap, this.fx.flowPositions());
     const bySource = suspects.length ? new Map(suspects.map((s) => [s.src, s])) : undefined;
     for (const c of candidates) {
       const suspect = bySource?.get(c.src);

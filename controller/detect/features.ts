@@ -10,13 +10,14 @@
  * serious (patterns) is decided elsewhere.
  */
 import type { FlowDelta, TrafficSnapshot } from '../stats/snapshot.js';
+import type { FlowPositions } from './brute-force.js';
 import type { DetectConfig } from './config.js';
 import { DestinationTable, type DestinationSummary } from './destinations.js';
 import { alphaForHalfLife, ewmaSeed, ewmaUpdate, zScore } from './ewma.js';
 import { hash32, hashString, parseIPv4 } from './ip.js';
 import { BloomFilter, CountMinSketch } from './sketch.js';
 import { SourceTable } from './source-table.js';
-import { SlotDistinct, SlotWindows } from './windows.js';
+import { SlotDistinct, SlotWindows, bitsForDistinct } from './windows.js';
 
 /** The feature vector, in this order (classifier.ts standardises it). */
 export const FEATURE_NAMES = [
@@ -116,6 +117,8 @@ export class FeatureExtractor {
   private readonly sketch: CountMinSketch;
   private readonly seen: BloomFilter;
   private readonly baselineAlpha: number;
+  /** candidate.minDistinct as bitmap bits set: the gate counts bits instead of taking a log. */
+  private readonly minDistinctBits: number;
   private readonly dpids = new Map<string, number>();
   /** Window epoch and bucket of the snapshot being ingested. */
   private epoch = 0;
@@ -133,13 +136,21 @@ export class FeatureExtractor {
   /** Sources evaluated whatever their volume (blocklisted); (address, IPv4 value or -1). */
   watch: ((src: string, v4: number) => boolean) | undefined;
 
-  /** Positions of the last snapshot's SYN-counter flows (what brute-force tracking reads). */
+  /**
+   * Where brute-force tracking has to look in the snapshot last ingested: the SYN-counter
+   * flows this extractor counted (the owning switch's), and every flow of their sources.
+   */
   private synIndex = new Int32Array(256);
   private synCount = 0;
+  private convIndex = new Int32Array(256);
+  private convCount = 0;
+  /** Per flow of the snapshot being ingested: the touch index of its source, or -1. */
+  private flowTouch = new Int32Array(1024);
+  /** Touch index of the source account() counted the current flow for, or -1. */
+  private counted = -1;
 
-  /** The SYN-counter flows of the snapshot last ingested, as positions in its flow list. */
-  synFlows(): Int32Array {
-    return this.synIndex.subarray(0, this.synCount);
+  flowPositions(): FlowPositions {
+    return { syn: this.synIndex.subarray(0, this.synCount), conversations: this.convIndex.subarray(0, this.convCount) };
   }
 
   // Per-interval scratch, indexed by touch order; grown by doubling, never shrunk.
@@ -179,6 +190,7 @@ export class FeatureExtractor {
     this.sketch = new CountMinSketch(config.sketch.width, config.sketch.depth);
     this.seen = new BloomFilter(config.sketch.bloomBits, config.sketch.bloomHashes);
     this.baselineAlpha = alphaForHalfLife(config.baselineHalfLife);
+    this.minDistinctBits = bitsForDistinct(config.candidate.minDistinct);
   }
 
   /** Folds one snapshot in and returns the sources worth classifying. */
@@ -202,30 +214,37 @@ export class FeatureExtractor {
     const flows = snap.flows;
     this.deferredCount = 0;
     this.synCount = 0;
+    this.convCount = 0;
+    if (this.flowTouch.length < flows.length) this.flowTouch = new Int32Array(Math.max(flows.length, 2 * this.flowTouch.length));
+    const flowTouch = this.flowTouch;
     for (let i = 0; i < flows.length; i++) {
       const f = flows[i]!;
-      if (f.kind === 'syn') {
-        if (this.synCount === this.synIndex.length) {
-          const bigger = new Int32Array(this.synIndex.length * 2);
-          bigger.set(this.synIndex);
-          this.synIndex = bigger;
-        }
+      this.counted = -1;
+      if (this.account(f, now, snap.intervalMs, dpidIx)) {
+        if (this.deferredCount === this.deferredRx.length) this.deferredRx = grown(this.deferredRx);
+        this.deferredRx[this.deferredCount++] = i;
+      }
+      flowTouch[i] = this.counted;
+      if (this.counted >= 0 && f.kind === 'syn') {
+        if (this.synCount === this.synIndex.length) this.synIndex = grown(this.synIndex);
         this.synIndex[this.synCount++] = i;
       }
-      if (this.account(f, now, snap.intervalMs, dpidIx)) {
-        if (this.deferredCount === this.deferredRx.length) {
-          const bigger = new Int32Array(this.deferredRx.length * 2);
-          bigger.set(this.deferredRx);
-          this.deferredRx = bigger;
-        }
-        this.deferredRx[this.deferredCount++] = i;
+    }
+    if (this.synCount > 0) {
+      // Only sources with SYN counters are brute-force suspects: their flows, found by
+      // touch index instead of by a lookup of every flow's address.
+      for (let i = 0; i < flows.length; i++) {
+        const t = flowTouch[i]!;
+        if (t < 0 || this.sSyn[t] === 0) continue;
+        if (this.convCount === this.convIndex.length) this.convIndex = grown(this.convIndex);
+        this.convIndex[this.convCount++] = i;
       }
     }
     // A server admitted later in this snapshot still gets what its clients sent it.
     for (let k = 0; k < this.deferredCount; k++) {
       const f = flows[this.deferredRx[k]!]!;
       const back = this.sources.find(f.dst!);
-      if (back >= 0) this.creditReceived(back, f, now);
+      if (back >= 0) this.creditReceived(back, f);
     }
     if (snap.intervalMs <= 0) return []; // first poll of a switch: counters, no rates yet
     const intervalSec = snap.intervalMs / 1000;
@@ -295,7 +314,7 @@ export class FeatureExtractor {
       if (dst === undefined) return false;
       const dv4 = parseIPv4(dst);
       const back = dv4 >= 0 ? this.sources.findV4(dv4) : this.sources.find(dst, -1);
-      if (back >= 0) this.creditReceived(back, f, now);
+      if (back >= 0) this.creditReceived(back, f);
       return back < 0;
     }
     let key = f.src;
@@ -313,6 +332,7 @@ export class FeatureExtractor {
       this.owner[slot] = dpidIx;
     }
     const t = this.touch(slot);
+    this.counted = t;
     if (kind === 'syn') {
       this.windows.addAdvanced(slot, W_SYN, this.bucket, packets);
       this.sSyn[t]! += packets;
@@ -340,17 +360,17 @@ export class FeatureExtractor {
       this.sTopPkts[t] = packets;
       this.sTop[t] = f;
     }
-    if (f.dstPort !== undefined) this.distinct.addInPhase(slot, D_PORT, hash32(f.dstPort * 256 + (proto ?? 0)), this.phase);
+    if (f.dstPort !== undefined) this.distinct.set(slot, D_PORT, hash32(f.dstPort * 256 + (proto ?? 0)));
     const dst = f.dst;
     if (dst === undefined) return false;
     if (dst === f.src) this.sFlags[t]! |= FLAG_LAND;
     const dv4 = parseIPv4(dst);
     const dh = dv4 >= 0 ? hash32(dv4) : hashString(dst);
-    this.distinct.addInPhase(slot, D_DST, dh, this.phase);
-    this.destinations.account(dst, v4 >= 0 ? hash32(v4) : hashString(key), packets);
+    this.distinct.set(slot, D_DST, dh);
+    this.destinations.account(dst, dv4, v4 >= 0 ? hash32(v4) : hashString(key), packets);
     // Reverse direction: what this flow carries is what its destination received.
     const back = dv4 >= 0 ? this.sources.findV4(dv4) : this.sources.find(dst, -1);
-    if (back >= 0) this.creditReceived(back, f, now);
+    if (back >= 0) this.creditReceived(back, f);
     return back < 0;
   }
 
@@ -360,8 +380,9 @@ export class FeatureExtractor {
   }
 
   /** What a flow carried is what its destination (slot) received; answering errors count against it. */
-  private creditReceived(slot: number, f: FlowDelta, now: number): void {
-    this.windows.add(slot, W_RX, now, f.packets);
+  private creditReceived(slot: number, f: FlowDelta): void {
+    this.windows.advance(slot, this.epoch);
+    this.windows.addAdvanced(slot, W_RX, this.bucket, f.packets);
     if (this.isErrorAnswer(f)) this.answeredErrors.set(slot, (this.answeredErrors.get(slot) ?? 0) + f.packets);
   }
 
@@ -419,6 +440,7 @@ export class FeatureExtractor {
   private touch(slot: number): number {
     if (this.isTouched(slot)) return this.posOf[slot]!;
     this.windows.advance(slot, this.epoch);
+    this.distinct.enter(slot, this.phase);
     const t = this.touchedCount++;
     if (t === this.touched.length) this.grow();
     this.posOf[slot] = t;
@@ -505,8 +527,8 @@ export class FeatureExtractor {
       // Connection rate over the window can only have crossed the gate if the source
       // opened connections in this interval (it was evaluated when it did before).
       ((this.sSyn[t]! > 0 || this.sNew[t]! > 0) && this.connRate(slot, now) >= cand.minConnRate) ||
-      this.distinct.estimate(slot, D_DST, now) >= cand.minDistinct ||
-      this.distinct.estimate(slot, D_PORT, now) >= cand.minDistinct ||
+      this.distinct.bitsSet(slot, D_DST, now) >= this.minDistinctBits ||
+      this.distinct.bitsSet(slot, D_PORT, now) >= this.minDistinctBits ||
       // A member of a distributed flood may be quiet on its own.
       (packetRate >= cand.minMemberRate && top?.dst !== undefined && this.destinations.underAttack(top.dst, now));
     const watchedOnly = !gate && this.watch !== undefined && this.isWatched(slot);
@@ -598,6 +620,12 @@ export class FeatureExtractor {
   private lastByteRate(slot: number, now: number): number {
     return this.lastPacketRate(slot, now) * this.shares[slot * S_COUNT + S_SIZE]!;
   }
+}
+
+function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 function mix(prev: number, x: number, alpha: number): number {

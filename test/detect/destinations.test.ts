@@ -2,13 +2,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseDetectConfig } from '../../controller/detect/config.js';
 import { DestinationTable } from '../../controller/detect/destinations.js';
-import { hash32 } from '../../controller/detect/ip.js';
+import { hash32, parseIPv4 } from '../../controller/detect/ip.js';
 
 const T = 1_735_689_600_000;
 
 function interval(d: DestinationTable, sec: number, perSource: number[], dst = '10.0.0.1', firstSrc = 0): void {
   d.begin(T + sec * 1000);
-  perSource.forEach((p, i) => d.account(dst, hash32(firstSrc + i + 1), p));
+  perSource.forEach((p, i) => d.account(dst, parseIPv4(dst), hash32(firstSrc + i + 1), p));
   d.finish(T + sec * 1000, 1);
 }
 

@@ -181,6 +181,27 @@ test('a source seen by two switches is counted once', () => {
   assert.is(find(b, '1.2.3.4'), undefined);
 });
 
+test('flow positions for brute-force tracking: the owner\'s SYN counters and every flow of their sources', () => {
+  const x = fx();
+  const flows = [
+    flow({ src: '10.0.0.9', dst: '10.0.0.1', dstPort: 443, packets: 50 }),
+    flow({ src: '198.51.100.7', dst: '10.0.0.5', dstPort: 22, packets: 24 }),
+    flow({ src: '10.0.0.5', dst: '198.51.100.7', srcPort: 22, packets: 20 }),
+    flow({ src: '198.51.100.7', dst: '10.0.0.5', dstPort: 22, packets: 2, kind: 'syn' }),
+    flow({ src: '198.51.100.7', dst: '10.0.0.6', dstPort: 80, packets: 3 }),
+    flow({ src: '10.0.0.9', dst: '10.0.0.1', dstPort: 443, packets: 0, kind: 'syn' }),
+  ];
+  x.ingest(snap(1, flows));
+  const p = x.flowPositions();
+  assert.equal(Array.from(p.syn), [3]);
+  assert.equal(Array.from(p.conversations), [1, 3, 4]);
+  // The same source's counters from a switch it passes through are not counted twice.
+  x.ingest(snap(1, flows.map((f) => ({ ...f, dpid: '0000000000000002' })), '0000000000000002'));
+  assert.equal(Array.from(x.flowPositions().syn), []);
+  x.ingest(snap(2, [flows[0]!]));
+  assert.equal(Array.from(x.flowPositions().conversations), [], 'no SYN counters: nothing to look at');
+});
+
 test('aggregate (subnet) flows become subnet candidates; TCP to port 0 is flagged', () => {
   const x = fx();
   const cs = x.ingest(snap(1, [flow({ src: '172.16.0.0', srcPrefix: 16, kind: 'aggregate', packets: 500 }), flow({ src: '1.1.1.9', dstPort: 0, packets: 2 })]));

@@ -49,4 +49,14 @@ test('random inserts and removes agree with a Map (backward-shift delete keeps c
   for (const [ip, slot] of model) assert.is(t.find(ip), slot);
 });
 
+test('the index grows with the sources it holds and keeps every one findable', () => {
+  const t = new SourceTable(100_000);
+  const slots: number[] = [];
+  for (let i = 0; i < 50_000; i++) slots.push(t.insert(formatIPv4((0x0a000000 + i * 13) >>> 0)));
+  for (let i = 0; i < 50_000; i += 7) assert.is(t.find(formatIPv4((0x0a000000 + i * 13) >>> 0)), slots[i]);
+  for (let i = 0; i < 50_000; i += 2) t.remove(slots[i]!);
+  for (let i = 0; i < 50_000; i++) assert.is(t.find(formatIPv4((0x0a000000 + i * 13) >>> 0)), i % 2 ? slots[i] : -1);
+  assert.is(t.size, 25_000);
+});
+
 test.run();

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SlotDistinct, SlotWindows, popcount } from '../../controller/detect/windows.js';
+import { SlotDistinct, SlotWindows, bitsForDistinct, distinctFromBits, popcount } from '../../controller/detect/windows.js';
 
 test('sums the buckets inside the window and forgets what slid out', () => {
   const w = new SlotWindows(2, 1, 10_000, 10); // 1 s buckets
@@ -63,6 +63,19 @@ test('distinct counter: exact-ish for small sets, forgets after a full window', 
   assert.is(d.estimate(0, 0, 12_000), 0);
   for (let i = 0; i < 1000; i++) d.add(1, 1, i, 1_000);
   assert.ok(d.estimate(1, 1, 1_000) > 200, 'saturates high, not low');
+});
+
+test('distinct gate by bits set agrees with the estimate for every threshold', () => {
+  for (const n of [0, 1, 5, 10, 10.5, 40, 100, 266, 267, 1000]) {
+    const b = bitsForDistinct(n);
+    for (let bits = 0; bits <= 64; bits++) assert.is(bits >= b, distinctFromBits(bits) >= n, `n=${n} bits=${bits}`);
+  }
+  const d = new SlotDistinct(2, 10_000, 2);
+  d.enter(1, d.phaseOf(0));
+  for (let h = 0; h < 20; h++) d.set(1, 1, h * 3);
+  assert.is(d.bitsSet(1, 1, 0), 20);
+  assert.is(d.estimate(1, 1, 0), distinctFromBits(20));
+  assert.is(d.bitsSet(1, 0, 0), 0);
 });
 
 test('popcount', () => {
