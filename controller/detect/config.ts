@@ -53,7 +53,7 @@ export const DetectConfigSchema = z.object({
   /** Baseline EWMA half-life in poll intervals, z-score floor and warm-up samples. */
   baselineHalfLife: z.number().positive().default(60),
   zMinStd: z.number().positive().default(5),
-  zWarmup: z.number().int().min(1).default(5),
+  zWarmup: z.number().int().min(1).max(250).default(5),
   /** z at or above which a volumetric metric counts as anomalous. */
   zAnomaly: z.number().positive().default(4),
   /** Smoothing of protocol shares and ratios (per interval). */

@@ -103,7 +103,8 @@ export class FeatureExtractor {
   /** Distinct destinations (counter D_DST) and destination ports (D_PORT). */
   private readonly distinct: SlotDistinct;
   private readonly baseline: Float32Array;
-  private readonly samples: Uint16Array;
+  /** Intervals seen, saturating at 255 (only the warm-up, at most 250, is ever asked). */
+  private readonly samples: Uint8Array;
   private readonly shares: Float32Array;
   /** Seconds since the Unix epoch; 0 = free slot. */
   private readonly lastSeen: Uint32Array;
@@ -177,10 +178,11 @@ export class FeatureExtractor {
     const n = config.maxSources;
     this.sources = new SourceTable(n);
     this.destinations = new DestinationTable(config);
-    this.windows = new SlotWindows(n, W_METRICS, config.shortWindowMs, config.shortBuckets);
+    // New flows per bucket are bounded by the flows a switch holds: a small count.
+    this.windows = new SlotWindows(n, W_METRICS, config.shortWindowMs, config.shortBuckets, 1);
     this.distinct = new SlotDistinct(n, config.shortWindowMs, 2);
     this.baseline = new Float32Array(2 * n);
-    this.samples = new Uint16Array(n);
+    this.samples = new Uint8Array(n);
     this.shares = new Float32Array(S_COUNT * n);
     this.lastSeen = new Uint32Array(n);
     this.firstSeenSec = new Uint32Array(n);
@@ -494,7 +496,7 @@ export class FeatureExtractor {
       if (n >= this.config.zWarmup) z = zScore(this.baseline, slot, packetRate, this.config.zMinStd);
       ewmaUpdate(this.baseline, slot, packetRate, this.baselineAlpha);
     }
-    if (n < 0xffff) this.samples[slot] = n + 1;
+    if (n < 0xff) this.samples[slot] = n + 1;
     this.lastSeen[slot] = Math.floor(now / 1000);
     const o = slot * S_COUNT;
     const a = n === 0 ? 1 : this.config.shareAlpha;

@@ -4,8 +4,8 @@
  * their 32-bit value in an open-addressing table (linear probing, backward-shift delete);
  * anything else (IPv6, subnet aggregates "10.0.0.0/16") goes through a Map.
  *
- * Measured with scripts/bench/engine.ts: 16 bytes of index per IPv4 source, against
- * ~90 bytes for a Map<string, number> holding the address text.
+ * Measured with scripts/bench/engine.ts: at most 12 bytes of index per IPv4 source,
+ * against ~90 bytes for a Map<string, number> holding the address text.
  */
 import { formatIPv4, hash32, parseIPv4 } from './ip.js';
 
@@ -14,16 +14,19 @@ const INITIAL_ENTRIES = 1024;
 
 export class SourceTable {
   readonly capacity: number;
-  private mask: number;
-  /** Entries the index grows to at most: twice the capacity, a power of two. */
+  /** Entries in the index now. */
+  private entryCount: number;
+  /**
+   * Entries the index grows to at most: 1.5 per source of capacity (a full table is two
+   * thirds full: short linear probes, 12 MB at a million sources).
+   */
   private readonly maxEntries: number;
   /**
    * Open-addressing entries, interleaved: [key, slot+1] pairs in one array so a probe
-   * touches one cache line, not two (the table is 16 MB at 1 M sources: every lookup is a
-   * cache miss, and this halved them). slot+1 = 0 marks an empty entry. It starts small
-   * and doubles while more than half full: an index sized for the sources actually
-   * tracked stays in cache (100 000 sources: 2 MB instead of 16; measured +15 % engine
-   * throughput).
+   * touches one cache line, not two (at a million sources every lookup is a cache miss,
+   * and this halved them). slot+1 = 0 marks an empty entry. It starts small and doubles
+   * while more than half full: an index sized for the sources actually tracked stays in
+   * cache (100 000 sources: 2 MB, not 12).
    */
   private entries: Uint32Array;
   private v4Count = 0;
@@ -40,10 +43,9 @@ export class SourceTable {
   constructor(capacity: number) {
     if (!(capacity >= 1)) throw new RangeError('source table capacity must be ≥ 1');
     this.capacity = capacity;
-    this.maxEntries = 1 << Math.ceil(Math.log2(capacity * 2));
-    const size = Math.min(this.maxEntries, INITIAL_ENTRIES);
-    this.mask = size - 1;
-    this.entries = new Uint32Array(size * 2);
+    this.maxEntries = Math.max(2, Math.ceil(capacity * 1.5));
+    this.entryCount = Math.min(this.maxEntries, INITIAL_ENTRIES);
+    this.entries = new Uint32Array(this.entryCount * 2);
     this.slotKey = new Uint32Array(capacity);
     this.slotIsName = new Uint8Array(capacity);
   }
@@ -63,12 +65,12 @@ export class SourceTable {
   }
 
   findV4(key: number): number {
-    let i = hashIndex(key) & this.mask;
+    let i = this.home(key);
     for (;;) {
       const s = this.entries[2 * i + 1]!;
       if (s === 0) return EMPTY;
       if (this.entries[2 * i] === key) return s - 1;
-      i = (i + 1) & this.mask;
+      if (++i === this.entryCount) i = 0;
     }
   }
 
@@ -80,7 +82,7 @@ export class SourceTable {
     const slot = this.free.length > 0 ? this.free.pop()! : this.next++;
     this.used++;
     if (v4 >= 0) {
-      if (2 * ++this.v4Count > this.mask + 1 && this.mask + 1 < this.maxEntries) this.grow();
+      if (2 * ++this.v4Count > this.entryCount && this.entryCount < this.maxEntries) this.grow();
       this.place(v4, slot);
       this.slotKey[slot] = v4;
       this.slotIsName[slot] = 0;
@@ -100,10 +102,10 @@ export class SourceTable {
       this.nameOfSlot.delete(slot);
     } else {
       const key = this.slotKey[slot]!;
-      let i = hashIndex(key) & this.mask;
+      let i = this.home(key);
       while (this.entries[2 * i + 1] !== slot + 1) {
         if (this.entries[2 * i + 1] === 0) return;
-        i = (i + 1) & this.mask;
+        if (++i === this.entryCount) i = 0;
       }
       this.deleteAt(i);
       this.v4Count--;
@@ -121,18 +123,26 @@ export class SourceTable {
     return this.slotIsName[slot] ? -1 : this.slotKey[slot]!;
   }
 
+  /**
+   * Where a key's probe starts: its hash scaled to the table (multiply, not mask, so the
+   * table need not be a power of two). A full mix, not the bare address: addresses that
+   * differ only in high octets (10.1.x.y vs 10.2.x.y) must not pile up in one chain.
+   */
+  private home(key: number): number {
+    return Math.floor((hash32(key) * this.entryCount) / 4294967296);
+  }
+
   private place(v4: number, slot: number): void {
-    let i = hashIndex(v4) & this.mask;
-    while (this.entries[2 * i + 1] !== 0) i = (i + 1) & this.mask;
+    let i = this.home(v4);
+    while (this.entries[2 * i + 1] !== 0) if (++i === this.entryCount) i = 0;
     this.entries[2 * i] = v4;
     this.entries[2 * i + 1] = slot + 1;
   }
 
   private grow(): void {
     const old = this.entries;
-    const size = Math.min(this.maxEntries, 2 * (this.mask + 1));
-    this.entries = new Uint32Array(size * 2);
-    this.mask = size - 1;
+    this.entryCount = Math.min(this.maxEntries, 2 * this.entryCount);
+    this.entries = new Uint32Array(this.entryCount * 2);
     for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.place(old[i]!, old[i + 1]! - 1);
   }
 
@@ -140,10 +150,10 @@ export class SourceTable {
   private deleteAt(hole: number): void {
     let i = hole;
     for (;;) {
-      i = (i + 1) & this.mask;
+      if (++i === this.entryCount) i = 0;
       const s = this.entries[2 * i + 1]!;
       if (s === 0) break;
-      const home = hashIndex(this.entries[2 * i]!) & this.mask;
+      const home = this.home(this.entries[2 * i]!);
       // Move entry i into the hole if its home is not cyclically within (hole, i].
       const between = hole <= i ? home > hole && home <= i : home > hole || home <= i;
       if (!between) {
@@ -156,8 +166,3 @@ export class SourceTable {
   }
 }
 
-function hashIndex(key: number): number {
-  // A full mix, not a bare multiply: addresses that differ only in high octets
-  // (10.1.x.y vs 10.2.x.y) must not share low bits and pile up in one probe chain.
-  return hash32(key);
-}

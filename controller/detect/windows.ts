@@ -18,17 +18,27 @@ export class SlotWindows {
   readonly buckets: number;
   readonly bucketMs: number;
   readonly metrics: number;
+  /** Metrics below this index are kept in `data`; the rest are small counts in `counts`. */
+  private readonly wide: number;
   private readonly data: Float32Array;
+  /**
+   * Counts that stay small per bucket (e.g. new flows of one source: bounded by the flows
+   * a switch holds), in 16 bits, saturating: 10 MB less per million sources and metric.
+   */
+  private readonly counts: Uint16Array;
   /** Newest bucket epoch per slot, relative to `origin`; 0 = empty (Int32: 4 MB less per million slots). */
   private readonly head: Int32Array;
   private origin = NaN;
 
-  constructor(slots: number, metrics: number, windowMs: number, buckets: number) {
+  constructor(slots: number, metrics: number, windowMs: number, buckets: number, smallCounts = 0) {
     if (!(buckets >= 1) || !(windowMs > 0)) throw new RangeError('window needs ≥ 1 bucket and a positive span');
+    if (!(smallCounts >= 0 && smallCounts <= metrics)) throw new RangeError('more small-count metrics than metrics');
     this.buckets = buckets;
     this.metrics = metrics;
+    this.wide = metrics - smallCounts;
     this.bucketMs = windowMs / buckets;
-    this.data = new Float32Array(slots * metrics * buckets);
+    this.data = new Float32Array(slots * this.wide * buckets);
+    this.counts = new Uint16Array(slots * smallCounts * buckets);
     this.head = new Int32Array(slots);
   }
 
@@ -43,15 +53,17 @@ export class SlotWindows {
   /** Forget everything about a slot (it was reassigned to a new owner). */
   clear(slot: number): void {
     this.head[slot] = 0;
-    this.data.fill(0, slot * this.metrics * this.buckets, (slot + 1) * this.metrics * this.buckets);
+    const B = this.buckets;
+    this.data.fill(0, slot * this.wide * B, (slot + 1) * this.wide * B);
+    const narrow = this.metrics - this.wide;
+    this.counts.fill(0, slot * narrow * B, (slot + 1) * narrow * B);
   }
 
   /** Adds v to the bucket for time `now` (which must not be older than the slot's newest). */
   add(slot: number, metric: number, now: number, v: number): void {
     const e = this.epochOf(now);
     this.advance(slot, e);
-    const B = this.buckets;
-    this.data[(slot * this.metrics + metric) * B + (e % B)]! += v;
+    this.addAdvanced(slot, metric, e % this.buckets, v);
   }
 
   /**
@@ -64,9 +76,12 @@ export class SlotWindows {
     if (e <= h) return;
     const B = this.buckets;
     const steps = h < 0 ? B : Math.min(e - h, B);
+    const from = h < 0 ? e : h;
     for (let m = 0; m < this.metrics; m++) {
-      const base = (slot * this.metrics + m) * B;
-      for (let k = 1; k <= steps; k++) this.data[base + ((h < 0 ? e : h) + k) % B] = 0;
+      const small = m >= this.wide;
+      const a = small ? this.counts : this.data;
+      const base = this.offset(slot, m);
+      for (let k = 1; k <= steps; k++) a[base + ((from + k) % B)] = 0;
     }
     if (Number.isNaN(this.origin)) this.origin = e - RELATIVE_SLACK;
     this.head[slot] = e - this.origin;
@@ -77,8 +92,19 @@ export class SlotWindows {
     return h === 0 ? -1 : h + this.origin;
   }
 
+  /** First index of a slot's buckets of one metric, in `data` or (small counts) in `counts`. */
+  private offset(slot: number, metric: number): number {
+    return metric < this.wide
+      ? (slot * this.wide + metric) * this.buckets
+      : (slot * (this.metrics - this.wide) + metric - this.wide) * this.buckets;
+  }
+
   addAdvanced(slot: number, metric: number, bucket: number, v: number): void {
-    this.data[(slot * this.metrics + metric) * this.buckets + bucket]! += v;
+    if (metric < this.wide) this.data[this.offset(slot, metric) + bucket]! += v;
+    else {
+      const i = this.offset(slot, metric) + bucket;
+      this.counts[i] = Math.min(0xffff, this.counts[i]! + v);
+    }
   }
 
   /** Sum of a metric over the window ending at `now`. */
@@ -88,18 +114,18 @@ export class SlotWindows {
     const B = this.buckets;
     const lag = this.epochOf(now) - h;
     if (lag >= B) return 0;
-    const base = (slot * this.metrics + metric) * B;
+    const a = metric < this.wide ? this.data : this.counts;
+    const base = this.offset(slot, metric);
     let total = 0;
     if (lag <= 0) {
       // The common case (slot touched this interval): every bucket is inside the window.
-      for (let k = 0; k < B; k++) total += this.data[base + k]!;
+      for (let k = 0; k < B; k++) total += a[base + k]!;
       return total;
     }
     // Buckets h, h-1, …, down to the oldest still inside the window ending at epoch h+lag.
-    for (let k = 0; k < B - Math.max(lag, 0); k++) total += this.data[base + ((h - k) % B + B) % B]!;
+    for (let k = 0; k < B - Math.max(lag, 0); k++) total += a[base + ((h - k) % B + B) % B]!;
     return total;
   }
-
 }
 
 /**

@@ -47,6 +47,25 @@ test('advance + addAdvanced equals add', () => {
   }
 });
 
+test('small-count metrics live in 16 bits beside the wide ones and saturate instead of wrapping', () => {
+  const w = new SlotWindows(3, 3, 10_000, 5, 1);
+  const wide = new SlotWindows(3, 3, 10_000, 5);
+  for (let sec = 0; sec < 30; sec++) {
+    for (const x of [w, wide]) {
+      x.add(1, 0, sec * 1000, 1000 + sec);
+      x.add(1, 2, sec * 1000, sec % 3);
+      x.add(2, 2, sec * 1000, 7);
+    }
+    for (const m of [0, 1, 2]) for (const slot of [0, 1, 2]) assert.is(w.sum(slot, m, sec * 1000), wide.sum(slot, m, sec * 1000), `t=${sec} m=${m} slot=${slot}`);
+  }
+  w.add(0, 2, 30_000, 70_000);
+  w.add(0, 2, 30_000, 70_000);
+  assert.is(w.sum(0, 2, 30_000), 0xffff);
+  w.clear(2);
+  assert.is(w.sum(2, 2, 30_000), 0);
+  assert.throws(() => new SlotWindows(1, 2, 1000, 2, 3), /small-count/);
+});
+
 test('rejects an empty window', () => {
   assert.throws(() => new SlotWindows(1, 1, 0, 1));
   assert.throws(() => new SlotWindows(1, 1, 1000, 0));
