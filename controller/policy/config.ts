@@ -246,8 +246,15 @@ const thresholds = z
 
 const unblock = z
   .object({
-    /** Blocked traffic at or above this rate at expiry means the source is still attacking. */
+    /** Blocked traffic at or above this rate at expiry means the source is still attacking… */
     attackPps: z.number().nonnegative().default(50),
+    /**
+     * …when it is also at least this share of the most the mitigation ever stopped from
+     * it: after a 20 000 pkt/s flood, 250 pkt/s of RST backscatter (the victim's SYN-ACK
+     * retransmissions answered by the attacker's kernel) is an attack that stopped, not
+     * one that goes on. 0 turns the relative test off.
+     */
+    attackShareOfPeak: z.number().min(0).max(1).default(0.1),
     /** Blocked traffic below this rate means the source went quiet. */
     quietPps: z.number().nonnegative().default(1),
     /**

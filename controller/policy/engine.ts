@@ -84,6 +84,8 @@ interface ActiveEntry {
   /** Latest blocked-traffic rate seen for this key, and when. */
   blockedPps: number;
   evidenceAt: number;
+  /** The highest blocked-traffic rate of this mitigation episode (kept across extensions and step-downs). */
+  peakPps: number;
   /** The mitigation has stopped traffic at some point: it did something. */
   sawTraffic: boolean;
   quietSince?: number;
@@ -215,7 +217,7 @@ export class PolicyEngine {
     }
     for (const d of snapshot.activeDecisions) {
       const key = decisionKey(d);
-      this.active.set(key, { key, decision: d, blockedPps: 0, evidenceAt: -Infinity, sawTraffic: false });
+      this.active.set(key, { key, decision: d, blockedPps: 0, evidenceAt: -Infinity, peakPps: 0, sawTraffic: false });
     }
     this.nextId = snapshot.maxDecisionId + 1;
     const latest = snapshot.latestVersion;
@@ -305,6 +307,7 @@ export class PolicyEngine {
       const rate = evidence.get(entry.key) ?? 0;
       entry.blockedPps = rate;
       entry.evidenceAt = now;
+      if (rate > entry.peakPps) entry.peakPps = rate;
       if (rate >= quiet) {
         entry.sawTraffic = true;
         delete entry.quietSince;
@@ -437,7 +440,7 @@ export class PolicyEngine {
       createdAt: now,
       expiresAt: now + duration.durationMs,
     };
-    this.activate(key, decision, entry ? 'escalated' : 'started', now, out, 'policy', entry?.sawTraffic ?? false);
+    this.activate(key, decision, entry ? 'escalated' : 'started', now, out, 'policy', entry?.sawTraffic ?? false, entry?.peakPps);
   }
 
   /** Selective drops name the offending protocol/port; trusted addresses are blocked only where the traffic enters (spoofing). */
@@ -527,7 +530,7 @@ export class PolicyEngine {
   private review(entry: ActiveEntry, src: SourceRecord | undefined, trust: TrustLevel, now: number, out: EngineResult): void {
     const d = entry.decision;
     if (now - entry.evidenceAt > this.config.unblock.evidenceMaxAgeMs) entry.blockedPps = 0;
-    const verdict = reviewAtExpiry({ action: d.action, level: d.threatLevel, trust, blockedPps: entry.blockedPps }, this.config.unblock);
+    const verdict = reviewAtExpiry({ action: d.action, level: d.threatLevel, trust, blockedPps: entry.blockedPps, peakPps: entry.peakPps }, this.config.unblock);
     if (verdict.kind === 'lift') {
       if (src && entry.sawTraffic && d.action !== 'monitor' && d.action !== 'throttle-victim') this.learn(src, 'effective', now);
       this.end(entry, now, verdict.reason, 'lifted', out, 'policy', entry.blockedPps);
@@ -558,6 +561,7 @@ export class PolicyEngine {
       out,
       'policy',
       true,
+      entry.peakPps,
     );
   }
 
@@ -579,6 +583,7 @@ export class PolicyEngine {
       out,
       'policy',
       entry.sawTraffic,
+      entry.peakPps,
     );
   }
 
@@ -785,8 +790,8 @@ export class PolicyEngine {
     }
   }
 
-  private activate(key: string, decision: Decision, event: MitigationEvent, now: number, out: EngineResult, actor: string, sawTraffic: boolean): void {
-    this.active.set(key, { key, decision, blockedPps: 0, evidenceAt: now, sawTraffic });
+  private activate(key: string, decision: Decision, event: MitigationEvent, now: number, out: EngineResult, actor: string, sawTraffic: boolean, peakPps = 0): void {
+    this.active.set(key, { key, decision, blockedPps: 0, evidenceAt: now, peakPps, sawTraffic });
     if (decision.action !== 'monitor' && decision.action !== 'throttle-victim' && decision.origin === 'auto') this.blockTimes.push(now);
     out.decisions.push(decision);
     this.changes.decisions.push(decision);

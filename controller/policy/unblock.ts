@@ -2,7 +2,8 @@
  * Intelligent unblocking (adaptive-blocking.md): neither too early nor too late, and
  * decided on evidence. Drop and meter flows keep counting what they stop, so at expiry
  * the policy knows whether the source is still sending:
- * - at attack rate → the block is extended as a new offence and escalated one stage;
+ * - at attack rate (and a fair share of the most it stopped) → the block is extended as
+ *   a new offence and escalated one stage;
  * - still sending, below attack rate → behaviour improved: step down one stage
  *   (drop → rate limit → monitor → allow);
  * - quiet → lifted when the threat was low/medium or the source is highly trusted,
@@ -28,6 +29,8 @@ export interface ExpiryInput {
   trust: TrustLevel;
   /** Latest rate of the traffic the mitigation flows matched, packets/s. */
   blockedPps: number;
+  /** The most they matched while this source was mitigated (this block and the ones it continues). */
+  peakPps?: number;
 }
 
 /** One stage down; null means allow. drop and selective drop go to a rate limit. */
@@ -53,17 +56,19 @@ export function escalateAction(action: MitigationAction): MitigationAction {
 export function reviewAtExpiry(input: ExpiryInput, cfg: UnblockConfig): ExpiryVerdict {
   const rate = `${Math.round(input.blockedPps)} pkt/s`;
   if (input.action === 'monitor') return { kind: 'lift', reason: 'flag decayed' };
-  if (input.blockedPps >= cfg.attackPps) {
+  const peak = input.peakPps ?? 0;
+  if (input.blockedPps >= cfg.attackPps && input.blockedPps >= cfg.attackShareOfPeak * peak) {
     return { kind: 'extend', action: escalateAction(input.action), reason: `still attacking at expiry (${rate})` };
   }
+  const faded = input.blockedPps >= cfg.attackPps ? `, ${Math.round(peak)} pkt/s at its height` : '';
   const quiet = input.blockedPps < cfg.quietPps;
   const mild = input.level === 'low' || input.level === 'medium';
   if (input.action === 'throttle-victim' || (quiet && (mild || input.trust >= 0.9))) {
-    return { kind: 'lift', reason: quiet ? `quiet at expiry (${rate})` : `attack on the victim subsided (${rate})` };
+    return { kind: 'lift', reason: quiet ? `quiet at expiry (${rate})` : `attack on the victim subsided (${rate}${faded})` };
   }
   const down = stepDownAction(input.action);
   if (!down) return { kind: 'lift', reason: `quiet at expiry (${rate})` };
-  return { kind: 'step-down', action: down, reason: `${quiet ? 'quiet' : 'behaviour improved'} at expiry (${rate}): stepping down` };
+  return { kind: 'step-down', action: down, reason: `${quiet ? 'quiet' : 'behaviour improved'} at expiry (${rate}${faded}): stepping down` };
 }
 
 /** Before expiry: only trusted sources, only after a quiet stretch, never poor trust. */

@@ -152,6 +152,26 @@ test('evidence: still attacking at expiry → extended as a new offence and esca
   assert.equal(policy.activeDecisions().filter((d) => d.target.src === ATTACKER), []);
 });
 
+test('evidence: backscatter after a flood stopped steps the block down instead of extending it', () => {
+  const { policy, clock } = engine();
+  policy.evaluate([flood(60, { intel: { abuseConfidence: 90 } })], new Map(), clock.now());
+  const rl = policy.activeDecisions().find((d) => d.target.src === ATTACKER)!;
+  // The flood goes on for a while through its mitigation, then only RSTs answer the victim's retransmissions.
+  for (let t = clock.now() + SEC; t < rl.expiresAt - 30 * SEC; t += 10 * SEC) {
+    clock.set(t);
+    policy.evaluate([], new Map([[ATTACKER, 20_000]]), t);
+  }
+  clock.set(rl.expiresAt);
+  policy.evaluate([], new Map([[ATTACKER, 250]]), clock.now());
+  const r = policy.tick(clock.now());
+  const ended = r.ended.find((d) => d.id === rl.id);
+  assert.ok(ended, 'the first block ended at expiry');
+  assert.match(ended!.endReason!, /behaviour improved at expiry \(250 pkt\/s, 20000 pkt\/s at its height\)/);
+  const next = policy.activeDecisions().find((d) => d.target.src === ATTACKER)!;
+  assert.is(next.action, 'monitor', 'a rate limit steps down to a flag');
+  assert.is(next.offence, rl.offence, 'no new offence');
+});
+
 test('false positive: immediate unblock, reputation boost, trust up, weights lowered', () => {
   const { policy, clock } = engine();
   escalate(policy, clock);

@@ -17,6 +17,19 @@ test('at expiry: attack rate → extend and escalate', () => {
   assert.is(review({ blockedPps: 10_000 }).kind, 'extend');
 });
 
+test('at expiry: traffic above the attack rate but a small share of the peak is a faded attack (backscatter), not an attack', () => {
+  assert.equal(review({ blockedPps: 250, peakPps: 20_000 }), {
+    kind: 'step-down',
+    action: 'rate-limit',
+    reason: 'behaviour improved at expiry (250 pkt/s, 20000 pkt/s at its height): stepping down',
+  });
+  assert.is(review({ blockedPps: 2_500, peakPps: 20_000 }).kind, 'extend', 'an eighth of the peak still attacks');
+  assert.is(review({ blockedPps: 300, peakPps: 300 }).kind, 'extend', 'a steady slow attacker is still attacking');
+  assert.is(review({ action: 'throttle-victim', blockedPps: 400, peakPps: 40_000 }).kind, 'lift');
+  const off = reviewAtExpiry({ action: 'drop', level: 'high', trust: 0.5, blockedPps: 250, peakPps: 20_000 }, { ...cfg, attackShareOfPeak: 0 });
+  assert.is(off.kind, 'extend', 'share 0: absolute rate only');
+});
+
 test('at expiry: quiet → lift for low/medium or high trust, step down otherwise', () => {
   assert.is(review({ level: 'medium' }).kind, 'lift');
   assert.is(review({ trust: 0.9 }).kind, 'lift');
