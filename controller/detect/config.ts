@@ -99,6 +99,13 @@ export const DetectConfigSchema = z.object({
       /** … together with an aggregate rate this high or this anomalous. */
       destMinPacketRate: z.number().nonnegative().default(1_000),
       destZ: z.number().positive().default(4),
+      /**
+       * A source carrying at least this share of the victim's traffic is a flood of its own
+       * (single→single), however many other hosts reached the victim in the last minute: one
+       * flooder beside a few clients' chatter is not a distributed attack, and must not cost
+       * the server a victim-wide throttle.
+       */
+      manyToSingleMaxShare: z.number().positive().max(1).default(0.5),
     })
     .prefault({}),
   /** ICMP errors (unreachable, time exceeded) per second from one source that are a flood. */

@@ -150,6 +150,12 @@ export class DetectionEngine {
     let type = verdict.type;
     let confidence = verdict.confidence;
     let attack = type !== 'benign' && confidence >= this.config.minConfidence;
+    const attemptThreshold = this.bruteForce.thresholdFor(c.dstPort ?? 0);
+    if (attack && type === 'brute-force' && !suspect && f[F.connRate]! * 60 < attemptThreshold) {
+      // The model's commonest mistake is a busy web client (many short connections): below
+      // the port's own attempt rate (auth ports 20/min, others 1 200/min) it is not guessing.
+      attack = false;
+    }
     if (!attack && f[F.connRate]! >= this.config.synFloodConnections) {
       attack = true;
       type = 'syn-flood';
@@ -207,7 +213,7 @@ export class DetectionEngine {
     if (attackType === 'brute-force') {
       // The policy's brute-force base: attempts against the port's own threshold.
       features.attemptsPerMinute = suspect?.attemptsPerMinute ?? connections * 60;
-      features.attemptThreshold = suspect?.threshold ?? this.bruteForce.thresholdFor(c.dstPort ?? 0);
+      features.attemptThreshold = suspect?.threshold ?? attemptThreshold;
       if (suspect) features.packetsPerAttempt = suspect.packetsPerAttempt;
     }
 

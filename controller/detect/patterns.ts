@@ -64,7 +64,8 @@ export function baseSeverity(attackType: AttackType, connections: number, packet
 
 export function trafficPattern(input: PatternInput, config: DetectConfig): TrafficPattern {
   if (input.distinctDsts >= config.patterns.serverDiversity) return 'single-to-many';
-  if (input.target?.underAttack) return 'many-to-single';
+  const t = input.target;
+  if (t?.underAttack && input.packetRate < config.patterns.manyToSingleMaxShare * t.packetRate) return 'many-to-single';
   return 'single-to-single';
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BruteForceTracker } from '../../controller/detect/brute-force.js';
+import type { Classifier } from '../../controller/detect/classifier.js';
 import { parseDetectConfig, type DetectConfigInput } from '../../controller/detect/config.js';
 import type { Detection } from '../../controller/detect/detection.js';
 import { DetectionEngine } from '../../controller/detect/engine.js';
@@ -102,6 +103,24 @@ test('engine: a slow SSH brute force is detected as brute-force, single→single
   assert.is(d.features.attemptThreshold, 20);
   assert.ok(d.features.attemptsPerMinute! >= 20);
   assert.ok(d.signals.some((s) => s.name === 'rate.brute-force'));
+});
+
+test('engine: the model calling a client brute force is not enough below the port\'s attempt rate', () => {
+  // A model that says brute force about everything, as it sometimes does of busy web clients.
+  const model = { predict: () => ({ type: 'brute-force' as const, confidence: 0.9 }) } as unknown as Classifier;
+  const e = new DetectionEngine({ maxSources: 256 }, { classifier: model });
+  const seen = new Set<string>();
+  for (let sec = 0; sec <= 40; sec++) {
+    // 5 requests a second to a web port (300/min < 1 200), and 2 logins a second to SSH (120/min ≥ 20).
+    const flows = [
+      flow({ src: '10.0.0.3', dst: '10.0.0.1', dstPort: 8080, packets: 300, durationSec: 0 }),
+      flow({ src: '10.0.0.3', dst: '10.0.0.1', dstPort: 8080, packets: 5, kind: 'syn' }),
+      flow({ src: '198.51.100.50', dst: '10.0.0.5', dstPort: 22, packets: 300, durationSec: 0 }),
+      flow({ src: '198.51.100.50', dst: '10.0.0.5', dstPort: 22, packets: 2, kind: 'syn' }),
+    ];
+    for (const d of e.ingest(snap(sec, flows, undefined, sec === 0 ? 0 : 1000))) seen.add(`${d.src} ${d.attackType}`);
+  }
+  assert.equal([...seen], ['198.51.100.50 brute-force']);
 });
 
 test('engine: a blocklisted source is evaluated even when it sends almost nothing', () => {
