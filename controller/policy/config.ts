@@ -219,6 +219,13 @@ const response = z
     rateLimitPps: z.number().positive().default(100),
     shapingPps: z.number().positive().default(1_000),
     victimThrottlePps: z.number().positive().default(10_000),
+    /**
+     * How long a victim's server-level throttle lasts; every many→single detection while
+     * less than half of it is left renews it. It caps the legitimate users of that server
+     * too, so it follows the attack instead of the threat level's block duration (a
+     * distributed flood of 10 s must not cap a server for hours).
+     */
+    victimThrottleMs: z.number().positive().default(5 * MINUTE),
     /** single→single is blocked only after this many detections in the persistence window. */
     sustainedHits: z.number().int().positive().default(5),
     /** A new event raises a source's action by at most this many stages (flag→throttle→block). */

@@ -466,7 +466,7 @@ export class PolicyEngine {
       if (err instanceof PolicyError) return;
       throw err;
     }
-    const duration = blockDuration({ level: threat.level, score, offence: 1, trust: VICTIM_TRUST, jitterKey: key }, this.config.durations).durationMs;
+    const duration = this.config.response.victimThrottleMs;
     const entry = this.active.get(key);
     if (entry) {
       if (entry.decision.expiresAt - now >= duration / 2) return;

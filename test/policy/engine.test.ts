@@ -172,6 +172,26 @@ test('evidence: backscatter after a flood stopped steps the block down instead o
   assert.is(next.offence, rl.offence, 'no new offence');
 });
 
+test('victim throttle follows the attack: renewed while many→single lasts, lifted soon after it stops', () => {
+  const { policy, clock } = engine();
+  const [, h2] = escalate(policy, clock);
+  const v = h2!.decisions.find((d) => d.action === 'throttle-victim')!;
+  const span = policy.config.response.victimThrottleMs;
+  assert.is(v.expiresAt - v.createdAt, span, 'not the critical level\'s hours');
+  // Still under attack with less than half of it left: renewed in place.
+  clock.set(v.createdAt + span * 0.6);
+  const again = policy.evaluate([flood(120)], new Map(), clock.now());
+  const renewed = again.decisions.find((d) => d.action === 'throttle-victim')!;
+  assert.is(renewed.id, v.id);
+  assert.is(renewed.expiresAt, clock.now() + span);
+  // The attack stops: at expiry the throttle is lifted.
+  clock.set(renewed.expiresAt);
+  policy.evaluate([], new Map(), clock.now());
+  const t = policy.tick(clock.now());
+  assert.ok(t.ended.some((d) => d.id === v.id && /quiet at expiry/.test(d.endReason ?? '')), t.ended.map((d) => `${d.action} ${d.endReason}`).join('; '));
+  assert.not.ok(policy.activeDecisions().some((d) => d.action === 'throttle-victim'));
+});
+
 test('false positive: immediate unblock, reputation boost, trust up, weights lowered', () => {
   const { policy, clock } = engine();
   escalate(policy, clock);
