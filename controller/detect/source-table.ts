@@ -29,7 +29,6 @@ export class SourceTable {
    * cache (100 000 sources: 2 MB, not 12).
    */
   private entries: Uint32Array;
-  private v4Count = 0;
   /** Per slot: its IPv4 key, or the text key in `names`. */
   private readonly slotKey: Uint32Array;
   private readonly slotIsName: Uint8Array;
@@ -82,7 +81,9 @@ export class SourceTable {
     const slot = this.free.length > 0 ? this.free.pop()! : this.next++;
     this.used++;
     if (v4 >= 0) {
-      if (2 * ++this.v4Count > this.entryCount && this.entryCount < this.maxEntries) this.grow();
+      // IPv4 entries in the index, this one included (`used` already counts it).
+      const v4s = this.used - this.names.size;
+      if (2 * v4s > this.entryCount && this.entryCount < this.maxEntries) this.grow();
       this.place(v4, slot);
       this.slotKey[slot] = v4;
       this.slotIsName[slot] = 0;
@@ -108,7 +109,6 @@ export class SourceTable {
         if (++i === this.entryCount) i = 0;
       }
       this.deleteAt(i);
-      this.v4Count--;
     }
     this.free.push(slot);
     this.used--;
