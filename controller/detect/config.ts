@@ -100,10 +100,10 @@ export const DetectConfigSchema = z.object({
       destMinPacketRate: z.number().nonnegative().default(1_000),
       destZ: z.number().positive().default(4),
       /**
-       * A source carrying at least this share of the victim's traffic is a flood of its own
-       * (single→single), however many other hosts reached the victim in the last minute: one
-       * flooder beside a few clients' chatter is not a distributed attack, and must not cost
-       * the server a victim-wide throttle.
+       * A destination whose busiest source carries at least this share of its traffic is not
+       * under a distributed attack, however many other hosts reached it in the last minute:
+       * one flooder beside a few clients' chatter is single→single, and must cost neither the
+       * server a victim-wide throttle nor its quiet clients a many→single promotion.
        */
       manyToSingleMaxShare: z.number().positive().max(1).default(0.5),
     })

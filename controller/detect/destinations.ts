@@ -40,6 +40,8 @@ export class DestinationTable {
   private readonly lastSeen: Float64Array;
   private readonly pkts: Float64Array;
   private readonly xlogx: Float64Array;
+  /** The most packets one source sent in the interval (at least toward this destination; see account()). */
+  private readonly topSource: Float64Array;
   // Latest interval's figures; summaries are built on demand (most destinations are
   // never asked about, and building 16 k objects per interval was the hot spot).
   private readonly rate: Float64Array;
@@ -66,6 +68,7 @@ export class DestinationTable {
     this.lastSeen = new Float64Array(n);
     this.pkts = new Float64Array(n);
     this.xlogx = new Float64Array(n);
+    this.topSource = new Float64Array(n);
     this.rate = new Float64Array(n);
     this.z = new Float64Array(n);
     this.entropy = new Float64Array(n);
@@ -94,9 +97,11 @@ export class DestinationTable {
 
   /**
    * One flow's packets (> 0) toward `dst` from the source with hash `srcHash`; `dstV4` is
-   * parseIPv4(dst), which the caller already has.
+   * parseIPv4(dst), which the caller already has. `sourcePackets`: what that source sent
+   * so far in the interval, all destinations together (exact for a flooder, which has one;
+   * too high for a source spread over several, which only makes many→single rarer).
    */
-  account(dst: string, dstV4: number, srcHash: number, packets: number): void {
+  account(dst: string, dstV4: number, srcHash: number, packets: number, sourcePackets: number): void {
     const now = this.now;
     const key = dstV4 >= 0 ? dstV4 | 0 : dst;
     let slot = this.slots.get(key);
@@ -107,6 +112,7 @@ export class DestinationTable {
     if (this.pkts[slot] === 0) this.touched.push(slot); // first flow toward it this interval
     this.pkts[slot]! += packets;
     this.xlogx[slot]! += xlnx(packets);
+    if (sourcePackets > this.topSource[slot]!) this.topSource[slot] = sourcePackets;
     this.windows.advance(slot, this.epoch);
     this.windows.addAdvanced(slot, 0, this.bucket, packets);
     this.hllAt(slot, this.epoch, srcHash);
@@ -132,11 +138,15 @@ export class DestinationTable {
       this.rate[slot] = rate;
       this.z[slot] = z;
       // Distinct sources (the costly part) only when the volume already looks like an attack.
-      this.attacked[slot] = (rate >= p.destMinPacketRate || z >= p.destZ) && this.uniqueIps(slot, now) >= p.manyToSingleSources ? 1 : 0;
+      // Many sources in the window, and no single one carrying the flood (one flooder beside
+      // a minute of other hosts' chatter is single→single, not a distributed attack).
+      const spread = Math.min(this.topSource[slot]!, total) < p.manyToSingleMaxShare * total;
+      this.attacked[slot] = (rate >= p.destMinPacketRate || z >= p.destZ) && spread && this.uniqueIps(slot, now) >= p.manyToSingleSources ? 1 : 0;
       this.finishedAt[slot] = now;
       this.lastSeen[slot] = now;
       this.pkts[slot] = 0;
       this.xlogx[slot] = 0;
+      this.topSource[slot] = 0;
     }
     this.touched.length = 0;
     if (now - this.lastSweep >= this.config.destWindowMs) this.sweep(now, this.config.destWindowMs);
@@ -225,6 +235,7 @@ export class DestinationTable {
     this.samples[slot] = 0;
     this.pkts[slot] = 0;
     this.xlogx[slot] = 0;
+    this.topSource[slot] = 0;
     this.finishedAt[slot] = -Infinity;
     this.attacked[slot] = 0;
     this.lastSeen[slot] = now;

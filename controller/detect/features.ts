@@ -369,7 +369,7 @@ export class FeatureExtractor {
     const dv4 = parseIPv4(dst);
     const dh = dv4 >= 0 ? hash32(dv4) : hashString(dst);
     this.distinct.set(slot, D_DST, dh);
-    this.destinations.account(dst, dv4, v4 >= 0 ? hash32(v4) : hashString(key), packets);
+    this.destinations.account(dst, dv4, v4 >= 0 ? hash32(v4) : hashString(key), packets, this.sPkt[t]!);
     // Reverse direction: what this flow carries is what its destination received.
     const back = dv4 >= 0 ? this.sources.findV4(dv4) : this.sources.find(dst, -1);
     if (back >= 0) this.creditReceived(back, f);

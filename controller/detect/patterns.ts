@@ -64,8 +64,7 @@ export function baseSeverity(attackType: AttackType, connections: number, packet
 
 export function trafficPattern(input: PatternInput, config: DetectConfig): TrafficPattern {
   if (input.distinctDsts >= config.patterns.serverDiversity) return 'single-to-many';
-  const t = input.target;
-  if (t?.underAttack && input.packetRate < config.patterns.manyToSingleMaxShare * t.packetRate) return 'many-to-single';
+  if (input.target?.underAttack) return 'many-to-single';
   return 'single-to-single';
 }
 

@@ -8,7 +8,7 @@ const T = 1_735_689_600_000;
 
 function interval(d: DestinationTable, sec: number, perSource: number[], dst = '10.0.0.1', firstSrc = 0): void {
   d.begin(T + sec * 1000);
-  perSource.forEach((p, i) => d.account(dst, parseIPv4(dst), hash32(firstSrc + i + 1), p));
+  perSource.forEach((p, i) => d.account(dst, parseIPv4(dst), hash32(firstSrc + i + 1), p, p));
   d.finish(T + sec * 1000, 1);
 }
 
@@ -36,6 +36,16 @@ test('aggregate z-score: a steady server, then a surge; many→single needs many
   interval(d, 31, new Array(100).fill(100), '10.0.0.1', 500);
   assert.ok(d.underAttack('10.0.0.1', T + 31_000));
   assert.not.ok(d.underAttack('10.0.0.1', T + 40_000), 'stale verdicts expire');
+});
+
+test('many→single needs the flood spread over many: one flooder beside other hosts\' chatter is not', () => {
+  const d = new DestinationTable(parseDetectConfig());
+  // Every host of the network reached the server in the last minute, then one floods it.
+  interval(d, 0, new Array(12).fill(2));
+  interval(d, 1, [20_000, 5, 5, 5], '10.0.0.1', 0);
+  assert.not.ok(d.underAttack('10.0.0.1', T + 1_000), 'one source carries the flood');
+  interval(d, 2, new Array(10).fill(2_000), '10.0.0.1', 100);
+  assert.ok(d.underAttack('10.0.0.1', T + 2_000), 'ten sources carry it');
 });
 
 test('capped: new destinations are refused while all are active, admitted once some go idle', () => {

@@ -63,7 +63,7 @@ async function timeToMitigation(bridge: string, src: string, startedAt: number, 
 
 function assertNoLegitimateMitigated(decisions: Decision[], legit: string[]) {
   const hit = decisions.filter((d) => d.action !== 'monitor' && d.action !== 'throttle-victim' && legit.includes(d.target.src));
-  assert.is(hit.length, 0, `legitimate sources mitigated: ${hit.map((d) => `${d.target.src} ${d.action} (${d.reason})`).join('; ')}`);
+  assert.is(hit.length, 0, `legitimate sources mitigated: ${hit.map((d) => `${d.target.src} ${d.action} (${d.reason}; ${d.signals.map((x) => `${x.name} ${x.points}${x.detail ? ` ${x.detail}` : ''}`).join(', ')})`).join('; ')}`);
 }
 
 async function legitimateResults(net: Mininet, handles: Array<{ handle: number }>, seconds: number) {
