@@ -24,3 +24,19 @@ export class ManualClock implements Clock {
     return this.ms;
   }
 }
+
+/** Timers come in from outside too: tests run retries, rounds and deadlines in milliseconds. */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Real timers, unref'd: a pending timer never keeps a stopping process alive. */
+export const systemTimers: Timers = {
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};

@@ -15,7 +15,7 @@ import type { SwitchConnection } from './switch/connection.js';
 import { ForwardingApp, defaultForwardingOptions, type ForwardingOptions } from './forwarding/app.js';
 import { basePipeline } from './forwarding/pipeline.js';
 import { StatsPoller } from './stats/poller.js';
-import type { TrafficSnapshot } from './stats/snapshot.js';
+import type { PollRound, TrafficSnapshot } from './stats/snapshot.js';
 
 export interface ControllerOptions {
   port: number;
@@ -47,6 +47,7 @@ export interface ControllerEvents {
   switch_up: [SwitchConnection];
   switch_down: [string, string];
   snapshot: [TrafficSnapshot];
+  round: [PollRound];
 }
 
 export class Controller extends EventEmitter<ControllerEvents> {
@@ -63,6 +64,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
     this.forwarding = new ForwardingApp(opts.forwarding);
     this.poller = new StatsPoller({ intervalMs: opts.pollIntervalMs, clock: opts.clock, logger: opts.logger });
     this.poller.on('snapshot', (s) => this.emit('snapshot', s));
+    this.poller.on('round', (r) => this.emit('round', r));
     this.server.on('switch_up', (conn) => void this.switchUp(conn));
     this.server.on('switch_down', (conn, reason) => {
       this.forwarding.switchDown(conn.dpid);

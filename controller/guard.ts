@@ -1,10 +1,11 @@
 /**
- * ofguard as a whole: the controller (switches, forwarding, stats) feeding the adaptive
- * core (detection → policy, persisted in SQLite) whose decisions the enforcer installs in
- * the switches. This file only wires; every part it joins is tested on its own.
+ * ofguard as a whole: the I/O shell around the pure core. It keeps the sockets (the
+ * controller: switches, forwarding, stats), the timers, the store, the logs and the events,
+ * and wires them to the core (controller/core), whose decisions the enforcer installs in
+ * the switches. Every product rule lives in the core or below it; this file only wires.
  *
- *   snapshot ─► DetectionEngine.ingest ─► PolicyEngine.evaluate(evidence, link load) ─► Enforcer.apply
- *   every second: PolicyEngine.tick (expiries, step-downs) ─► Enforcer.apply
+ *   poll round ─► Core.round ─► Enforcer.apply
+ *   every second: Core.tick (expiries, step-downs) ─► Enforcer.apply
  *   every policy.retention.pruneEveryMs: Store.prune (bounded growth)
  *
  * The optional threat intelligence of detect.blocklists / detect.intel / detect.geo is
@@ -22,17 +23,15 @@ import { parseDetectConfig, type DetectConfig, type DetectConfigInput } from './
 import { GeoDatabase } from './detect/geo.js';
 import { AbuseIpdbClient, ThreatIntel } from './detect/intel.js';
 import { NetsetWatcher } from './detect/netset-watch.js';
-import { NetworkLoad, busiestPortLoad } from './policy/load.js';
 import type { Detection } from './detect/detection.js';
 import { PolicyEngine, type EngineResult } from './policy/engine.js';
 import { parsePolicyConfig, type PolicyConfigInput } from './policy/config.js';
-import { blockedRates } from './policy/evidence.js';
-import { sourceKey } from './policy/address.js';
 import { openStore, type Store } from './store/store.js';
 import { Enforcer } from './mitigate/enforcer.js';
 import type { ScopeMode } from './mitigate/scope.js';
 import type { MeterFallback } from './mitigate/fallback.js';
-import type { TrafficSnapshot } from './stats/snapshot.js';
+import type { PollRound, TrafficSnapshot } from './stats/snapshot.js';
+import { Core } from './core/core.js';
 import type { Decision } from './policy/decision.js';
 import { TraceRecorder } from './replay/recorder.js';
 
@@ -59,11 +58,6 @@ export interface GuardEvents {
   snapshot: [TrafficSnapshot];
 }
 
-/** How long a source stays in the ingress index after it was last seen entering. */
-const INGRESS_TTL_MS = 10 * 60_000;
-/** A switch's link load counts for this long after its last snapshot. */
-const LOAD_MAX_AGE_MS = 10_000;
-
 /** The detection config as a trace records it: the intel API key is not written to disk. */
 function withoutSecrets(detect: DetectConfigInput): DetectConfigInput {
   return detect.intel ? { ...detect, intel: { ...detect.intel, key: '(redacted)' } } : detect;
@@ -83,6 +77,7 @@ function netsetNames(paths: readonly string[]): Array<[name: string, path: strin
 
 export class Guard extends EventEmitter<GuardEvents> {
   readonly controller: Controller;
+  readonly core: Core;
   readonly detect: DetectionEngine;
   readonly policy: PolicyEngine;
   readonly enforcer: Enforcer;
@@ -92,11 +87,7 @@ export class Guard extends EventEmitter<GuardEvents> {
   /** One watcher per detect.blocklists file. */
   readonly netsets: readonly NetsetWatcher[];
   private readonly detectConfig: DetectConfig;
-  private readonly load = new NetworkLoad(LOAD_MAX_AGE_MS);
   private lastPruneAt: number;
-  /** source key → switches where it was seen entering on an edge port (accounting flows). */
-  private readonly ingress = new Map<string, Map<string, number>>();
-  private readonly ingressView = new Map<string, Set<string>>();
   private tickTimer?: NodeJS.Timeout;
   private recorder?: TraceRecorder;
   /** Counted for status and metrics. */
@@ -107,8 +98,8 @@ export class Guard extends EventEmitter<GuardEvents> {
     mkdirSync(opts.dataDir, { recursive: true });
     const policyConfig = parsePolicyConfig(opts.policy ?? {});
     // Checked before the store opens (a bad detect config or a missing geo database stops
-    // start-up with nothing to close); the whitelist is set again once the policy in force is known.
-    this.detectConfig = parseDetectConfig({ ...(opts.detect ?? {}), whitelist: [...(opts.detect?.whitelist ?? []), ...policyConfig.whitelist] });
+    // start-up with nothing to close); the core sets detection's whitelist once the policy in force is known.
+    this.detectConfig = parseDetectConfig(opts.detect ?? {});
     const geo = this.detectConfig.geo ? GeoDatabase.openSync(this.detectConfig.geo.database) : undefined;
     // Opening the store first: a corrupt or unwritable database stops start-up with its path.
     this.store = openStore(join(opts.dataDir, 'ofguard.db'));
@@ -123,7 +114,7 @@ export class Guard extends EventEmitter<GuardEvents> {
       : undefined;
     const intel = this.intel || geo ? new ThreatIntel(this.intel, geo, this.detectConfig.geo?.riskyCountries ?? []) : undefined;
     this.detect = new DetectionEngine(this.detectConfig, intel ? { intel } : {});
-    this.detect.setWhitelist([...(opts.detect?.whitelist ?? []), ...whitelist]);
+    this.core = new Core({ detect: this.detect, policy: this.policy, detectWhitelist: this.detectConfig.whitelist });
     this.netsets = netsetNames(this.detectConfig.blocklists).map(
       ([name, path]) =>
         new NetsetWatcher(
@@ -140,20 +131,23 @@ export class Guard extends EventEmitter<GuardEvents> {
     this.lastPruneAt = opts.clock.now();
     this.enforcer = new Enforcer({
       clock: opts.clock, logger: opts.logger, scope: opts.scope ?? 'ingress',
-      whitelist, ingress: this.ingressView,
+      whitelist, ingress: this.core.ingress,
       ...(opts.meterFallback ? { meterFallback: opts.meterFallback } : {}),
     });
     this.controller = new Controller({ ...defaultControllerOptions, ...opts.controller, clock: opts.clock, logger: opts.logger });
     if (opts.recordPath) this.recorder = TraceRecorder.create(opts.recordPath, { createdAt: opts.clock.now(), config: withoutSecrets(opts.detect ?? {}) });
     this.controller.on('snapshot', (s) => this.onSnapshot(s));
+    this.controller.on('round', (r) => this.onRound(r));
     this.controller.on('switch_up', (conn) => {
       void this.enforcer.switchUp(conn).catch((err: Error) => opts.logger.error({ dpid: conn.dpid, err: err.message }, 'reconciliation failed'));
       conn.on('flow_removed', (msg) => void this.enforcer.flowRemoved(conn.dpid, msg.cookie));
     });
-    this.controller.on('switch_down', (dpid) => this.enforcer.switchDown(dpid));
-    // A whitelist changed through the API reaches detection and the switches at once.
+    this.controller.on('switch_down', (dpid) => {
+      this.enforcer.switchDown(dpid);
+      this.core.switchDown(dpid);
+    });
+    // A whitelist changed through the API reaches the switches at once (and detection, through the core).
     this.policy.onReconfigure((c) => {
-      this.detect.setWhitelist([...(opts.detect?.whitelist ?? []), ...c.whitelist]);
       void this.enforcer.setWhitelist(c.whitelist).catch((err: Error) => opts.logger.error({ err: err.message }, 'whitelist flows not updated'));
     });
   }
@@ -207,28 +201,19 @@ export class Guard extends EventEmitter<GuardEvents> {
   private onSnapshot(snapshot: TrafficSnapshot): void {
     this.counters.snapshots++;
     this.recorder?.record(snapshot);
-    this.noteIngress(snapshot);
-    const detections = this.detect.ingest(snapshot);
-    this.counters.detections += detections.length;
     this.emit('snapshot', snapshot);
-    if (detections.length) this.emit('detections', detections);
-    const result = this.policy.evaluate(detections, blockedRates([snapshot]), snapshot.now, { load: this.linkLoad(snapshot) });
-    void this.enforce(result);
   }
 
-  /** The busiest link's load, this switch's ports updated (congestion lowers the thresholds). */
-  private linkLoad(snapshot: TrafficSnapshot): number {
-    if (snapshot.ports.length > 0) {
-      const ports = this.controller.server.switches.get(snapshot.dpid)?.ports;
-      const defaultKbps = this.policy.config.thresholds.defaultLinkMbps * 1000;
-      this.load.update(snapshot.dpid, busiestPortLoad(snapshot.ports, (no) => ports?.get(no)?.currSpeed, defaultKbps), snapshot.now);
-    }
-    return this.load.current(snapshot.now);
+  private onRound(round: PollRound): void {
+    const result = this.core.round(round);
+    this.counters.detections += result.detections.length;
+    if (result.detections.length) this.emit('detections', result.detections);
+    void this.enforce(result);
   }
 
   private tick(): void {
     const now = this.opts.clock.now();
-    void this.enforce(this.policy.tick(now));
+    void this.enforce(this.core.tick(now));
     if (now - this.lastPruneAt >= this.policy.config.retention.pruneEveryMs) this.prune(now);
   }
 
@@ -244,26 +229,4 @@ export class Guard extends EventEmitter<GuardEvents> {
     }
   }
 
-  /** Accounting flows exist only at a source's ingress edge: that is where it enters. */
-  private noteIngress(snapshot: TrafficSnapshot): void {
-    for (const f of snapshot.flows) {
-      if (f.kind !== 'accounting' || !f.src || f.packets === 0) continue;
-      let key: string;
-      try { key = sourceKey(f.src, f.srcPrefix); } catch { continue; }
-      let seen = this.ingress.get(key);
-      if (!seen) this.ingress.set(key, (seen = new Map()));
-      seen.set(snapshot.dpid, snapshot.now);
-      let view = this.ingressView.get(key);
-      if (!view) this.ingressView.set(key, (view = new Set()));
-      view.add(snapshot.dpid);
-    }
-    if (this.counters.snapshots % 60 === 0) this.forgetIngress(snapshot.now);
-  }
-
-  private forgetIngress(now: number): void {
-    for (const [key, seen] of this.ingress) {
-      for (const [dpid, at] of seen) if (now - at > INGRESS_TTL_MS) { seen.delete(dpid); this.ingressView.get(key)?.delete(dpid); }
-      if (seen.size === 0) { this.ingress.delete(key); this.ingressView.delete(key); }
-    }
-  }
 }

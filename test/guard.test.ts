@@ -44,11 +44,12 @@ async function stopGuard(g: Guard): Promise<void> {
   await g.stop();
 }
 
-/** One poll of one switch at T0 + sec, as the poller emits it. */
+/** One poll round of one switch at T0 + sec, as the poller emits it. */
 function feed(g: Guard, clock: ManualClock, sec: number, flows: FlowDelta[], ports: PortDelta[] = []): void {
   clock.set(T0 + sec * 1000);
   const s: TrafficSnapshot = { dpid: '0000000000000001', now: clock.now(), intervalMs: sec === 0 ? 0 : 1000, pollMs: 1, flows, ports, meters: [] };
   g.controller.emit('snapshot', s);
+  g.controller.emit('round', { now: s.now, snapshots: [s] });
 }
 
 function synFlood(src: string, pps: number): FlowDelta[] {
@@ -177,7 +178,7 @@ test('link load from port stats: a congested link lowers the thresholds (−15 %
   const g = await startGuard({ clock, policy: { thresholds: { defaultLinkMbps: 100 } } });
   const load = (mbps: number): PortDelta => ({
     dpid: '0000000000000001', portNo: 2, rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxDropped: 0, txDropped: 0,
-    rxPacketRate: 0, txPacketRate: 0, rxByteRate: (mbps * 1e6) / 8, txByteRate: 0,
+    rxPacketRate: 0, txPacketRate: 0, rxByteRate: (mbps * 1e6) / 8, txByteRate: 0, speedKbps: 0,
   });
   feed(g, clock, 1, [], [load(90)]);
   assert.equal(g.policy.networkAdjustment(clock.now()).applied.map((a) => a.condition), ['congestion']);

@@ -8,7 +8,6 @@
  *   const alerter = new Alerter({ config: config.alerts, clock, logger });
  *   alerter.attach(guard);            // … alerter.close() at shutdown
  */
-import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { Detection, Severity } from '../detect/detection.js';
 import { SEVERITIES } from '../detect/patterns.js';
@@ -17,7 +16,8 @@ import type { Logger } from '../log.js';
 import type { EngineResult } from '../policy/engine.js';
 import { alertFromDecision, alertFromDetection, atLeast, decisionSeverity, type Alert } from './alert.js';
 import { httpPost, type Post } from './http.js';
-import { systemTimers, WebhookSender, type Timers, type WebhookCounts } from './webhook.js';
+import { systemTimers, type Clock, type Timers } from '../clock.js';
+import { WebhookSender, type WebhookCounts } from './webhook.js';
 
 export type AlertsConfig = Config['alerts'];
 

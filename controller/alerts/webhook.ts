@@ -7,25 +7,11 @@
  *
  * Timers, randomness and the POST itself are injected: tests run retries in milliseconds.
  */
+import type { Timers } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Alert } from './alert.js';
 import { alertBody, type AlertFormat } from './format.js';
 import type { Post } from './http.js';
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** Real timers, unref'd: a pending retry never keeps a stopping process alive. */
-export const systemTimers: Timers = {
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export interface RetryPolicy {
   /** Tries in all, the first included. */

@@ -1,9 +1,10 @@
 /**
  * Link load for the adaptive thresholds' congestion condition (adaptive-blocking.md:
  * "Network Congestion: lower thresholds −15 % to protect resources"). A port's load is
- * its busier direction's bit rate over its speed (ofp_port.curr_speed, kbit/s, from the
- * switch's port description); the network's load is its busiest link's. Ports that
- * report no speed use `defaultKbps`, or are left out when that is 0 too.
+ * its busier direction's bit rate over its speed (ofp_port.curr_speed, kbit/s, which the
+ * poller copies from the switch's port description into each PortDelta); the network's
+ * load is its busiest link's. Ports that report no speed use `defaultKbps`, or are left
+ * out when that is 0 too.
  */
 import type { PortDelta } from '../stats/snapshot.js';
 
@@ -11,11 +12,11 @@ import type { PortDelta } from '../stats/snapshot.js';
 const OFPP_MAX = 0xffffff00;
 
 /** Busiest port's utilisation 0–1 among `ports` (one switch's snapshot). */
-export function busiestPortLoad(ports: readonly PortDelta[], speedKbps: (portNo: number) => number | undefined, defaultKbps = 0): number {
+export function busiestPortLoad(ports: readonly PortDelta[], defaultKbps = 0): number {
   let max = 0;
   for (const p of ports) {
     if (p.portNo > OFPP_MAX) continue;
-    const kbps = speedKbps(p.portNo) || defaultKbps;
+    const kbps = p.speedKbps || defaultKbps;
     if (!(kbps > 0)) continue;
     const bits = Math.max(p.rxByteRate, p.txByteRate) * 8;
     const load = bits / (kbps * 1000);

@@ -8,7 +8,7 @@ import type { Classifier } from '../detect/classifier.js';
 import type { DetectConfigInput } from '../detect/config.js';
 import type { Detection } from '../detect/detection.js';
 import { DetectionEngine } from '../detect/engine.js';
-import type { TrafficSnapshot } from '../stats/snapshot.js';
+import type { PollRound, TrafficSnapshot } from '../stats/snapshot.js';
 
 export interface ReplayOptions {
   config?: DetectConfigInput;
@@ -36,4 +36,23 @@ export function replayTrace(snapshots: Iterable<TrafficSnapshot>, opts: ReplayOp
     count++;
   }
   return { detections, snapshots: count, engine };
+}
+
+/**
+ * A recorded trace's snapshots as the poll rounds they came in: the poller polls each
+ * switch at most once per round, so a round ends where a switch comes round again.
+ */
+export function* pollRounds(snapshots: Iterable<TrafficSnapshot>): Generator<PollRound> {
+  let round: TrafficSnapshot[] = [];
+  const dpids = new Set<string>();
+  for (const snap of snapshots) {
+    if (dpids.has(snap.dpid)) {
+      yield { now: round[round.length - 1]!.now, snapshots: round };
+      round = [];
+      dpids.clear();
+    }
+    round.push(snap);
+    dpids.add(snap.dpid);
+  }
+  if (round.length > 0) yield { now: round[round.length - 1]!.now, snapshots: round };
 }

@@ -1,16 +1,18 @@
 /**
- * `ofguard replay`: a recorded trace through detection *and* policy on simulated time,
- * giving the decision timeline a policy change would have produced. Deterministic: same
- * trace, same configs → the same timeline. Nothing is written anywhere (no store).
+ * `ofguard replay`: a recorded trace through the same core the product runs (detection
+ * *and* policy, a poll round at a time) on simulated time, giving the decision timeline a
+ * policy change would have produced. Deterministic: same trace, same configs → the same
+ * timeline. Nothing is written anywhere (no store).
  */
+import { Core } from '../core/core.js';
+import { DetectionEngine } from '../detect/engine.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { parsePolicyConfig, type PolicyConfigInput } from '../policy/config.js';
-import { blockedRates } from '../policy/evidence.js';
 import type { Decision } from '../policy/decision.js';
 import type { DetectConfigInput } from '../detect/config.js';
 import { ManualClock } from '../clock.js';
 import type { Trace } from './read.js';
-import { replayTrace } from './replay.js';
+import { pollRounds } from './replay.js';
 
 export interface TimelineEntry {
   /** ms since the trace's first snapshot */
@@ -28,21 +30,24 @@ export interface Timeline {
 export function replayTimeline(trace: Trace, opts: { policy?: PolicyConfigInput; detect?: DetectConfigInput } = {}): Timeline {
   const start = trace.snapshots[0]?.now ?? 0;
   const clock = new ManualClock(start);
-  const policy = new PolicyEngine(parsePolicyConfig(opts.policy ?? {}), clock);
+  const detect = new DetectionEngine(opts.detect ?? trace.header.config ?? {});
+  const core = new Core({ detect, policy: new PolicyEngine(parsePolicyConfig(opts.policy ?? {}), clock), detectWhitelist: detect.config.whitelist });
   const entries: TimelineEntry[] = [];
   const record = (r: { decisions: Decision[]; ended: Decision[] }, now: number) => {
     for (const d of r.decisions) entries.push({ t: now - start, event: 'decision', decision: d });
     for (const d of r.ended) entries.push({ t: now - start, event: 'ended', decision: d });
   };
-  const result = replayTrace(trace.snapshots, {
-    config: opts.detect ?? trace.header.config ?? {},
-    onDetections: (detections, snapshot) => {
-      clock.set(snapshot.now);
-      record(policy.tick(snapshot.now), snapshot.now);
-      record(policy.evaluate(detections, blockedRates([snapshot]), snapshot.now), snapshot.now);
-    },
-  });
-  return { snapshots: result.snapshots, detections: result.detections.length, entries };
+  let snapshots = 0;
+  let detections = 0;
+  for (const round of pollRounds(trace.snapshots)) {
+    clock.set(round.now);
+    record(core.tick(round.now), round.now);
+    const result = core.round(round);
+    snapshots += round.snapshots.length;
+    detections += result.detections.length;
+    record(result, round.now);
+  }
+  return { snapshots, detections, entries };
 }
 
 const fmtTime = (ms: number) => `+${(ms / 1000).toFixed(1)}s`;

@@ -178,7 +178,8 @@ interface PortSeen { s: PortStats }
 export class PortCounterTracker {
   private readonly seen = new Map<number, PortSeen>();
 
-  update(dpid: string, stats: readonly PortStats[], intervalMs: number): PortDelta[] {
+  /** `speedKbps`: each port's current speed as the switch describes it (0 when unknown). */
+  update(dpid: string, stats: readonly PortStats[], intervalMs: number, speedKbps: (portNo: number) => number = () => 0): PortDelta[] {
     const seconds = intervalMs > 0 ? intervalMs / 1000 : 1;
     const out: PortDelta[] = [];
     const diff = (now: bigint, before: bigint | undefined) => Number(before === undefined || now < before ? now : now - before);
@@ -189,7 +190,7 @@ export class PortCounterTracker {
         rxPackets: diff(p.rxPackets, prev?.rxPackets), txPackets: diff(p.txPackets, prev?.txPackets),
         rxBytes: diff(p.rxBytes, prev?.rxBytes), txBytes: diff(p.txBytes, prev?.txBytes),
         rxDropped: diff(p.rxDropped, prev?.rxDropped), txDropped: diff(p.txDropped, prev?.txDropped),
-        rxPacketRate: 0, txPacketRate: 0, rxByteRate: 0, txByteRate: 0,
+        rxPacketRate: 0, txPacketRate: 0, rxByteRate: 0, txByteRate: 0, speedKbps: speedKbps(p.portNo),
       };
       d.rxPacketRate = d.rxPackets / seconds; d.txPacketRate = d.txPackets / seconds;
       d.rxByteRate = d.rxBytes / seconds; d.txByteRate = d.txBytes / seconds;

@@ -2,7 +2,8 @@
  * The contract between the OpenFlow side (stats poller) and the pure adaptive core
  * (detect → policy). One TrafficSnapshot per switch per poll interval; every counter is a
  * delta over that interval, already corrected for counter resets and removed flows, so
- * the core never sees raw OpenFlow counters.
+ * the core never sees raw OpenFlow counters. The core takes them a poll round at a time
+ * (`PollRound`): every switch's snapshot of one round in one call.
  */
 
 /** What an ofguard flow is for; derived from its table and cookie (see flows/). */
@@ -73,6 +74,8 @@ export interface PortDelta {
   txPacketRate: number;
   rxByteRate: number;
   txByteRate: number;
+  /** The port's current speed (ofp_port.curr_speed, kbit/s); 0 when the switch does not say. */
+  speedKbps: number;
 }
 
 export interface MeterDelta {
@@ -98,4 +101,11 @@ export interface TrafficSnapshot {
   flows: FlowDelta[];
   ports: PortDelta[];
   meters: MeterDelta[];
+}
+
+/** The snapshots of every switch polled together, handed to the core in one call. */
+export interface PollRound {
+  /** When the round closed (ms since epoch, from the injected clock). */
+  now: number;
+  snapshots: TrafficSnapshot[];
 }
