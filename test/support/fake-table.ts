@@ -28,12 +28,20 @@ export interface FakeFlow {
   idleTimeout: number;
   flags: number;
   installedAt: number;
+  /** What the flow matched (test/support/fake-network.ts counts traffic here). */
+  packets: bigint;
+  bytes: bigint;
 }
 
 export interface FakeMeter {
   meterId: number;
   flags: number;
   bands: MeterBand[];
+  addedAt: number;
+  /** Packets and bytes that entered the meter; packets its band dropped. */
+  packetsIn: bigint;
+  bytesIn: bigint;
+  dropped: bigint;
 }
 
 export interface Packet {
@@ -42,6 +50,10 @@ export interface Packet {
   /** IP protocol (6 TCP, 17 UDP, 1 ICMP...). */
   proto?: number;
   dstPort?: number;
+  srcPort?: number;
+  /** TCP flags (0x002 SYN, 0x010 ACK, ...). */
+  tcpFlags?: number;
+  icmpType?: number;
   inPort?: number;
 }
 
@@ -153,6 +165,15 @@ function packetMatch(p: Packet): Match {
     if (p.proto === 17) m.udpDst = p.dstPort;
     if (p.proto === 132) m.sctpDst = p.dstPort;
   }
+  if (p.srcPort !== undefined) {
+    if (p.proto === 6) m.tcpSrc = p.srcPort;
+    if (p.proto === 17) m.udpSrc = p.srcPort;
+  }
+  if (p.proto === 6) m.tcpFlags = p.tcpFlags ?? 0;
+  if (p.icmpType !== undefined) {
+    if (p.proto === 1) m.icmpv4Type = p.icmpType;
+    if (p.proto === 58) m.icmpv6Type = p.icmpType;
+  }
   return m;
 }
 
@@ -169,7 +190,7 @@ export class FakeTable {
   /** Applies one flow-mod or meter-mod at time `now`; the error a switch would send, if any. */
   apply(msg: OfpMessage, now = 0): SwitchErrorCode | undefined {
     if (msg.type === 'flow_mod') return this.flowMod(msg, now);
-    if (msg.type === 'meter_mod') return this.meterMod(msg);
+    if (msg.type === 'meter_mod') return this.meterMod(msg, now);
     return undefined;
   }
 
@@ -182,7 +203,7 @@ export class FakeTable {
         const at = this.flows.findIndex((f) => f.tableId === m.tableId && f.priority === m.priority && sameMatch(f.match, m.match));
         const flow: FakeFlow = {
           tableId: m.tableId, priority: m.priority, cookie: m.cookie, match: m.match, instructions: m.instructions,
-          hardTimeout: m.hardTimeout, idleTimeout: m.idleTimeout, flags: m.flags, installedAt: now,
+          hardTimeout: m.hardTimeout, idleTimeout: m.idleTimeout, flags: m.flags, installedAt: now, packets: 0n, bytes: 0n,
         };
         if (at >= 0) {
           this.flows[at] = flow;
@@ -212,18 +233,20 @@ export class FakeTable {
     return err(ErrorType.FLOW_MOD_FAILED, 6);
   }
 
-  private meterMod(m: MeterModMessage): SwitchErrorCode | undefined {
+  private meterMod(m: MeterModMessage, now: number): SwitchErrorCode | undefined {
     if (m.meterId === 0 || (m.meterId > Meter.MAX && m.meterId !== Meter.CONTROLLER && m.meterId !== Meter.ALL)) return INVALID_METER;
     switch (m.command) {
       case MeterModCommand.ADD:
         if (this.meters.has(m.meterId)) return METER_EXISTS;
         if (this.opts.maxMeters !== undefined && this.meters.size >= this.opts.maxMeters) return OUT_OF_METERS;
-        this.meters.set(m.meterId, { meterId: m.meterId, flags: m.flags, bands: m.bands });
+        this.meters.set(m.meterId, { meterId: m.meterId, flags: m.flags, bands: m.bands, addedAt: now, packetsIn: 0n, bytesIn: 0n, dropped: 0n });
         return undefined;
-      case MeterModCommand.MODIFY:
-        if (!this.meters.has(m.meterId)) return UNKNOWN_METER;
-        this.meters.set(m.meterId, { meterId: m.meterId, flags: m.flags, bands: m.bands });
+      case MeterModCommand.MODIFY: {
+        const held = this.meters.get(m.meterId);
+        if (!held) return UNKNOWN_METER;
+        this.meters.set(m.meterId, { ...held, flags: m.flags, bands: m.bands });
         return undefined;
+      }
       case MeterModCommand.DELETE: {
         const ids = m.meterId === Meter.ALL ? [...this.meters.keys()] : [m.meterId];
         if (m.meterId !== Meter.ALL && !this.meters.has(m.meterId)) return UNKNOWN_METER;
@@ -253,7 +276,7 @@ export class FakeTable {
         return {
           tableId: f.tableId, durationSec: Math.floor(ms / 1000), durationNsec: (ms % 1000) * 1e6, priority: f.priority,
           idleTimeout: f.idleTimeout, hardTimeout: f.hardTimeout, flags: f.flags, cookie: f.cookie,
-          packetCount: 0n, byteCount: 0n, match: f.match, instructions: f.instructions,
+          packetCount: f.packets, byteCount: f.bytes, match: f.match, instructions: f.instructions,
         };
       });
   }
