@@ -83,7 +83,7 @@ test('netset blocklist: a listed source is flagged; the file changes → reloade
   for (let sec = 0; sec <= 2; sec++) feed(g, clock, sec, [...trickle('192.0.2.9'), ...trickle('198.51.100.9')]);
   const flagged = decisionFor('192.0.2.9');
   assert.is(flagged?.action, 'monitor', 'listed: flagged, not dropped');
-  assert.ok(signalNames(flagged).includes('blocklist.firehol_level1'));
+  assert.ok(signalNames(flagged).includes('netset.firehol_level1'));
   assert.is(decisionFor('198.51.100.9'), undefined, 'not listed, too quiet: nothing');
 
   // update-ipsets replaces the file: the new list is in force within a check interval.
@@ -99,7 +99,7 @@ test('netset blocklist: a listed source is flagged; the file changes → reloade
   for (let sec = 4; sec <= 6; sec++) feed(g, clock, sec, synFlood('203.0.113.50', 3000));
   assert.ok(decisionFor('203.0.113.50'), 'a listed attacker is mitigated');
   // Standing signals are named on the hit that credits them (the first), carried after.
-  const listing = seen.find((d) => d.target.src === '203.0.113.50')!.signals.find((s) => s.name === 'intel.blocklist');
+  const listing = seen.find((d) => d.target.src === '203.0.113.50')!.signals.find((s) => s.name === 'intel.netset');
   assert.is(listing?.points, 30);
   await stopGuard(g);
 });
@@ -114,7 +114,7 @@ test('a missing netset file does not stop start-up; the list is used once it app
     feed(g, clock, 1, trickle('192.0.2.77'));
     return g.activeDecisions().some((d) => d.target.src === '192.0.2.77');
   });
-  assert.ok(signalNames(g.activeDecisions()[0]).includes('blocklist.spamhaus_drop'));
+  assert.ok(signalNames(g.activeDecisions()[0]).includes('netset.spamhaus_drop'));
   await stopGuard(g);
 });
 

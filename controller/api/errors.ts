@@ -75,5 +75,7 @@ export function fromPolicyError(err: PolicyError): ApiError {
       return new ApiError(404, 'API_UNKNOWN_DECISION', err.message, 'id');
     case 'POLICY_WHITELISTED':
       return new ApiError(409, 'API_WHITELISTED', err.message, 'src');
+    case 'POLICY_BLOCKLISTED':
+      return new ApiError(409, 'API_BLOCKLISTED', err.message, err.field ?? 'src');
   }
 }

@@ -15,7 +15,7 @@ import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { PolicyError } from '../policy/errors.js';
-import { isBlocklistDecision, type EngineResult } from '../policy/engine.js';
+import type { EngineResult } from '../policy/engine.js';
 import { sourceKey } from '../policy/address.js';
 import { ApiError, fromPolicyError, invalidInput } from './errors.js';
 import { refuseUpgrade, type EventHub } from './events.js';
@@ -361,12 +361,7 @@ export class ApiServer {
 
   private release(selector: { id: number } | { src: string; srcPrefix?: number }, falsePositive: boolean, reason: string | undefined, now: number): Promise<Reply> {
     const p = this.opts.guard.policy;
-    const key = 'id' in selector ? undefined : sourceKey(selector.src, selector.srcPrefix);
-    const target = p.activeDecisions().find((d) => ('id' in selector ? d.id === selector.id : decisionSource(d) === key));
-    if (target && isBlocklistDecision(target)) {
-      const source = decisionSource(target);
-      throw new ApiError(409, 'API_BLOCKLISTED', `${source} is on the blocklist: take it off the blocklist instead (ofguard blocklist rm ${source})`, 'id' in selector ? 'id' : 'src');
-    }
+    // A blocklisted source cannot be unblocked: the policy refuses it (POLICY_BLOCKLISTED → 409).
     const result = falsePositive ? p.markFalsePositive(selector, API_ACTOR, now) : p.unblock(selector, API_ACTOR, reason ?? 'unblocked through the admin API', now);
     return this.applied(result, now);
   }

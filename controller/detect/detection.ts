@@ -31,6 +31,14 @@ export interface IntelInfo {
   knownGood?: boolean;
 }
 
+/** What a brute force looks like, as the policy scores it. */
+export interface BruteForceMeasure {
+  attemptsPerMinute: number;
+  /** The port's attempt threshold (auth ports and the rest differ). */
+  threshold: number;
+  packetsPerAttempt?: number;
+}
+
 /** One detection of one source (or subnet) at one moment: a "hit" in the seed's words. */
 export interface Detection {
   /** Offending source address, or the network address when srcPrefix is set. */
@@ -65,7 +73,11 @@ export interface Detection {
   /** Inter-detection timing is regular (automation). */
   regularTiming: boolean;
   intel?: IntelInfo;
-  /** Named feature values behind the verdict (rates, ratios, z-scores, diversity). */
+  /** The threat-intel netsets (detect.netsets) that list the source, by name. */
+  netsets?: string[];
+  /** Set for a brute force: attempts against the service port's own threshold. */
+  bruteForce?: BruteForceMeasure;
+  /** Named feature values behind the verdict (rates, ratios, z-scores, diversity): for people, not for rules. */
   features: Record<string, number>;
   /** Detection-side signals (z-score anomaly, pattern, blocklist hit, protocol anomaly). */
   signals: Signal[];

@@ -16,6 +16,7 @@ import { HistoryBook } from './history.js';
 import { subnetOf } from './ip.js';
 import { SIGNAL_POINTS, assess, promote } from './patterns.js';
 import { PrefixMatcher, protocolAnomalies } from './rules.js';
+import { SIGNAL, netsetSignal } from './signals.js';
 
 /** What the engine needs from threat intelligence (intel.ts implements it). */
 export interface IntelSource {
@@ -139,10 +140,14 @@ export class DetectionEngine {
     quiet ||= c.quiet === true;
     const verdict = quiet ? { type: 'benign' as AttackType, confidence: 0 } : this.classifier.predict(f);
     const signals: Signal[] = [];
+    const netsets: string[] = [];
     for (const [name, m] of this.blocklists) {
-      if (m.has(c.src)) signals.push({ name: `blocklist.${name}`, points: SIGNAL_POINTS.blocklist, detail: `${c.src} listed in ${name}` });
+      if (m.has(c.src)) {
+        signals.push({ name: netsetSignal(name), points: SIGNAL_POINTS.blocklist, detail: `${c.src} listed in ${name}` });
+        netsets.push(name);
+      }
     }
-    const blocklisted = signals.length > 0;
+    const blocklisted = netsets.length > 0;
     // A victim answering a flood with unreachables is not an ICMP-error attacker.
     const victim = this.fx.destinations.underAttack(c.src, now);
     const icmpErrorRate = victim ? 0 : f[F.icmpErrorRate]!;
@@ -160,7 +165,7 @@ export class DetectionEngine {
       attack = true;
       type = 'syn-flood';
       confidence = this.config.minConfidence;
-      signals.push({ name: 'volume.connections', points: 0, detail: `${Math.round(f[F.connRate]!)} conn/s ≥ ${this.config.synFloodConnections}: a SYN flood whatever the model says` });
+      signals.push({ name: SIGNAL.volumeConnections, points: 0, detail: `${Math.round(f[F.connRate]!)} conn/s ≥ ${this.config.synFloodConnections}: a SYN flood whatever the model says` });
     }
     if (suspect && !attack) {
       // Too slow for the model to call: many short attempts on one service port are guessing.
@@ -169,7 +174,7 @@ export class DetectionEngine {
       const ratio = suspect.attemptsPerMinute / suspect.threshold;
       confidence = Math.max(this.config.minConfidence, ratio / (ratio + 1));
       signals.push({
-        name: 'rate.brute-force',
+        name: SIGNAL.rateBruteForce,
         points: 0,
         detail: `${Math.round(suspect.attemptsPerMinute)} attempts/min to port ${suspect.dstPort} ≥ ${suspect.threshold}, ${suspect.packetsPerAttempt.toFixed(1)} packets each`,
       });
@@ -210,11 +215,14 @@ export class DetectionEngine {
     }
     features.firstSeen = c.firstSeen ? 1 : 0;
     features.mitigated = c.mitigated ? 1 : 0;
-    if (attackType === 'brute-force') {
-      // The policy's brute-force base: attempts against the port's own threshold.
-      features.attemptsPerMinute = suspect?.attemptsPerMinute ?? connections * 60;
-      features.attemptThreshold = suspect?.threshold ?? attemptThreshold;
-      if (suspect) features.packetsPerAttempt = suspect.packetsPerAttempt;
+    // The policy's brute-force base: attempts against the port's own threshold.
+    const bruteForce = attackType === 'brute-force'
+      ? { attemptsPerMinute: suspect?.attemptsPerMinute ?? connections * 60, threshold: suspect?.threshold ?? attemptThreshold, ...(suspect ? { packetsPerAttempt: suspect.packetsPerAttempt } : {}) }
+      : undefined;
+    if (bruteForce) {
+      features.attemptsPerMinute = bruteForce.attemptsPerMinute;
+      features.attemptThreshold = bruteForce.threshold;
+      if (bruteForce.packetsPerAttempt !== undefined) features.packetsPerAttempt = bruteForce.packetsPerAttempt;
     }
 
     const d: Detection = {
@@ -234,6 +242,8 @@ export class DetectionEngine {
       signals,
       dpid: c.dpid,
     };
+    if (netsets.length) d.netsets = netsets;
+    if (bruteForce) d.bruteForce = bruteForce;
     if (c.srcPrefix !== undefined) d.srcPrefix = c.srcPrefix;
     if (c.dst !== undefined) d.dst = c.dst;
     if (c.proto !== undefined) d.proto = c.proto;

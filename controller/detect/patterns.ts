@@ -4,6 +4,7 @@
  * from the classifier, the severity starts from the attack's magnitude and is then only
  * ever promoted, by patterns, anomalies and rule hits, never demoted.
  */
+import { SIGNAL } from './signals.js';
 import type { DetectConfig } from './config.js';
 import type { DestinationSummary } from './destinations.js';
 import type { AttackType, Severity, Signal, TrafficPattern } from './detection.js';
@@ -79,19 +80,19 @@ export function assess(input: PatternInput, config: DetectConfig): Assessment {
   const pattern = trafficPattern(input, config);
   if (pattern === 'single-to-many') {
     severity = promote(severity, 'high');
-    signals.push({ name: 'pattern.single-to-many', points: SIGNAL_POINTS.singleToMany, detail: `${input.distinctDsts.toFixed(0)} destinations ≥ ${config.patterns.serverDiversity}` });
+    signals.push({ name: SIGNAL.patternSingleToMany, points: SIGNAL_POINTS.singleToMany, detail: `${input.distinctDsts.toFixed(0)} destinations ≥ ${config.patterns.serverDiversity}` });
   } else if (pattern === 'many-to-single') {
     severity = promote(severity, 'high');
     const t = input.target!;
     signals.push({
-      name: 'pattern.many-to-single',
+      name: SIGNAL.patternManyToSingle,
       points: SIGNAL_POINTS.manyToSingle,
       detail: `${t.dst}: ${t.uniqueIps} sources/60 s, ${t.packetRate.toFixed(0)} pps (z ${t.zScore.toFixed(1)})`,
     });
   }
   if (input.zScore >= config.zAnomaly) {
     severity = promoteOne(severity);
-    signals.push({ name: 'anomaly.zscore', points: SIGNAL_POINTS.zAnomaly, detail: `packet rate z ${input.zScore.toFixed(1)} ≥ ${config.zAnomaly}` });
+    signals.push({ name: SIGNAL.anomalyZScore, points: SIGNAL_POINTS.zAnomaly, detail: `packet rate z ${input.zScore.toFixed(1)} ≥ ${config.zAnomaly}` });
   }
   return { pattern, severity, signals };
 }

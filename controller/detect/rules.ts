@@ -3,6 +3,7 @@
  * netsets) and protocol anomalies. The matcher is pure and immutable; loading files and
  * noticing changes is netset-watch.ts's job.
  */
+import { SIGNAL } from './signals.js';
 import ipaddr from 'ipaddr.js';
 import type { Signal } from './detection.js';
 import { parseIPv4 } from './ip.js';
@@ -121,10 +122,10 @@ export interface ProtocolFacts {
 /** Traffic no legitimate stack sends: TCP/UDP to port 0, LAND, floods of ICMP errors. */
 export function protocolAnomalies(f: ProtocolFacts, icmpErrorFlood: number): Signal[] {
   const out: Signal[] = [];
-  if (f.portZero) out.push({ name: 'protocol.port-zero', points: SIGNAL_POINTS.protocol, detail: 'TCP/UDP to port 0' });
-  if (f.land) out.push({ name: 'protocol.land', points: SIGNAL_POINTS.protocol, detail: 'source equals destination' });
+  if (f.portZero) out.push({ name: SIGNAL.protocolPortZero, points: SIGNAL_POINTS.protocol, detail: 'TCP/UDP to port 0' });
+  if (f.land) out.push({ name: SIGNAL.protocolLand, points: SIGNAL_POINTS.protocol, detail: 'source equals destination' });
   if (f.icmpErrorRate >= icmpErrorFlood) {
-    out.push({ name: 'protocol.icmp-error-flood', points: SIGNAL_POINTS.protocol, detail: `${f.icmpErrorRate.toFixed(0)} ICMP errors/s ≥ ${icmpErrorFlood}` });
+    out.push({ name: SIGNAL.protocolIcmpErrorFlood, points: SIGNAL_POINTS.protocol, detail: `${f.icmpErrorRate.toFixed(0)} ICMP errors/s ≥ ${icmpErrorFlood}` });
   }
   return out;
 }

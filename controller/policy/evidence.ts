@@ -10,10 +10,7 @@
  */
 import type { TrafficSnapshot } from '../stats/snapshot.js';
 import { sourceKey } from './address.js';
-
-export function victimKey(dst: string): string {
-  return `victim:${sourceKey(dst)}`;
-}
+import { victimKey } from './keys.js';
 
 /** Packet rate per policy key of the drop and meter flows of one snapshot. */
 export function blockedRates(snapshot: TrafficSnapshot): Map<string, number> {

@@ -36,6 +36,7 @@
  *   (`bruteForceBuckets`: 1×, 3×, 10× → 15/25/40), not on connections per second: 30 SSH
  *   logins a minute are a threat at 0.5 conn/s.
  */
+import { SIGNAL } from '../detect/signals.js';
 import type { Detection, IntelInfo, Signal } from '../detect/detection.js';
 import { bucketPoints, type MultiSignalConfig } from './config.js';
 
@@ -133,7 +134,7 @@ export function scoreHit(
     return {
       score: 0,
       rawScore: 0,
-      signals: [{ name: 'intel.known-good', points: 0, detail: 'whitelisted by a known-good service list' }],
+      signals: [{ name: SIGNAL.intelKnownGood, points: 0, detail: 'whitelisted by a known-good service list' }],
       outcome: 'SKIPPED',
       detections: 0,
       history: previous,
@@ -167,20 +168,19 @@ export function scoreHit(
     }
   };
 
-  if (carried > 0) add('history.carried', carried, `score of the previous hit in this episode`);
+  if (carried > 0) add(SIGNAL.historyCarried, carried, `score of the previous hit in this episode`);
 
   // §2 base
-  const attemptThreshold = d.features['attemptThreshold'];
-  if (d.attackType === 'brute-force' && attemptThreshold !== undefined && attemptThreshold > 0) {
-    const perMinute = d.features['attemptsPerMinute'] ?? d.connections * 60;
-    const p = bucketPoints(cfg.bruteForceBuckets, perMinute / attemptThreshold);
-    if (p > 0) add('base.attempts', p, `${Math.round(perMinute)} attempts/min to port ${d.dstPort ?? '?'} (threshold ${attemptThreshold})`);
+  const bf = d.attackType === 'brute-force' ? d.bruteForce : undefined;
+  if (bf && bf.threshold > 0) {
+    const p = bucketPoints(cfg.bruteForceBuckets, bf.attemptsPerMinute / bf.threshold);
+    if (p > 0) add(SIGNAL.baseAttempts, p, `${Math.round(bf.attemptsPerMinute)} attempts/min to port ${d.dstPort ?? '?'} (threshold ${bf.threshold})`);
   } else if (isVolumetric(d)) {
     const p = bucketPoints(cfg.packetRateBuckets, d.packetRate);
-    if (p > 0) add('base.packet-rate', p, `${Math.round(d.packetRate)} pkt/s ${d.attackType}`);
+    if (p > 0) add(SIGNAL.basePacketRate, p, `${Math.round(d.packetRate)} pkt/s ${d.attackType}`);
   } else {
     const p = bucketPoints(cfg.connectionBuckets, d.connections);
-    if (p > 0) add('base.connections', p, `${Math.round(d.connections)} conn/s`);
+    if (p > 0) add(SIGNAL.baseConnections, p, `${Math.round(d.connections)} conn/s`);
   }
 
   // §4 escalation, within the episode only
@@ -188,7 +188,7 @@ export function scoreHit(
     const rise = d.connections - previous!.lastConnections;
     const p = bucketPoints(cfg.escalationBuckets, rise);
     if (p > 0) {
-      add('escalation', p, `${Math.round(previous!.lastConnections)} → ${Math.round(d.connections)} conn/s (+${Math.round(rise)})`);
+      add(SIGNAL.escalation, p, `${Math.round(previous!.lastConnections)} → ${Math.round(d.connections)} conn/s (+${Math.round(rise)})`);
     }
   }
 
@@ -196,12 +196,12 @@ export function scoreHit(
   const abuse = intel?.abuseConfidence;
   if (abuse !== undefined) {
     const p = abuse >= cfg.abuseHighMin ? cfg.abuseHighPoints : abuse >= cfg.abuseMediumMin ? cfg.abuseMediumPoints : 0;
-    if (p > 0) stand('intel.abuseipdb', p, `AbuseIPDB confidence ${abuse}%`);
+    if (p > 0) stand(SIGNAL.intelAbuseIpdb, p, `AbuseIPDB confidence ${abuse}%`);
   }
-  if (intel?.highRiskCountry) stand('intel.geo', cfg.geoHighRiskPoints, `high-risk country ${intel.country ?? '?'}`);
+  if (intel?.highRiskCountry) stand(SIGNAL.intelGeo, cfg.geoHighRiskPoints, `high-risk country ${intel.country ?? '?'}`);
   // A listed source that attacks (a listed source that only looks benign is flagged, not scored).
-  const listing = d.attackType === 'benign' ? undefined : d.signals.find((s) => s.name.startsWith('blocklist.'));
-  if (listing) stand('intel.blocklist', cfg.blocklistPoints, listing.detail ?? listing.name);
+  const lists = d.attackType === 'benign' ? [] : (d.netsets ?? []);
+  if (lists.length > 0) stand(SIGNAL.intelNetset, cfg.blocklistPoints, `listed in ${lists.join(', ')}`);
 
   // Persistence, velocity and coordination amplify a threat; they are not one. A hit with
   // no volume, escalation, bad intel or blocklist listing of its own (a busy but ordinary client, which the
@@ -212,7 +212,7 @@ export function scoreHit(
   // §3 persistence (standing)
   const detections = countSince(hitTimes, now - cfg.persistenceWindowMs);
   const persistence = bucketPoints(cfg.persistenceBuckets, detections);
-  if (threatening && persistence > 0) stand('persistence', persistence, `${detections} detections`);
+  if (threatening && persistence > 0) stand(SIGNAL.persistence, persistence, `${detections} detections`);
 
   // §5 velocity (standing)
   let perHour = countSince(hitTimes, now - HOUR_MS);
@@ -224,18 +224,18 @@ export function scoreHit(
     whose = 'subnet';
   }
   const hourly = bucketPoints(cfg.velocityHourBuckets, perHour);
-  if (threatening && hourly > 0) stand('velocity.hourly', hourly, `${perHour} attacks/hour (${whose})`);
+  if (threatening && hourly > 0) stand(SIGNAL.velocityHourly, hourly, `${perHour} attacks/hour (${whose})`);
   if (threatening && rapid >= cfg.rapidFireCount) {
-    stand('velocity.rapid-fire', cfg.rapidFirePoints, `${rapid} attacks in ${cfg.rapidFireWindowMs / 60_000} min (${whose})`);
+    stand(SIGNAL.velocityRapidFire, cfg.rapidFirePoints, `${rapid} attacks in ${cfg.rapidFireWindowMs / 60_000} min (${whose})`);
   }
 
   // §6 coordinated (standing)
   const vectors = new Set(d.vectors);
   if (d.attackType !== 'benign') vectors.add(d.attackType);
   vectors.delete('benign');
-  if (threatening && vectors.size > 1) stand('coordinated.vectors', cfg.multiVectorPoints, [...vectors].sort().join('+'));
-  if (threatening && d.subnetAttack) stand('coordinated.subnet', cfg.subnetPoints, 'subnet-wide attack');
-  if (threatening && d.regularTiming) stand('coordinated.timing', cfg.timingPoints, 'regular timing (automated)');
+  if (threatening && vectors.size > 1) stand(SIGNAL.coordinatedVectors, cfg.multiVectorPoints, [...vectors].sort().join('+'));
+  if (threatening && d.subnetAttack) stand(SIGNAL.coordinatedSubnet, cfg.subnetPoints, 'subnet-wide attack');
+  if (threatening && d.regularTiming) stand(SIGNAL.coordinatedTiming, cfg.timingPoints, 'regular timing (automated)');
 
   const score = Math.min(cfg.cap, raw);
   const history: HitHistory = {

@@ -2,7 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ManualClock } from '../../controller/clock.js';
-import { PolicyEngine, BLOCKLIST_SIGNAL } from '../../controller/policy/engine.js';
+import { PolicyEngine } from '../../controller/policy/engine.js';
+import { SIGNAL } from '../../controller/detect/signals.js';
 import { parsePolicyConfig } from '../../controller/policy/config.js';
 import { openStore } from '../../controller/store/store.js';
 import { ApiError } from '../../controller/api/errors.js';
@@ -123,7 +124,7 @@ test('blocklist entries become admin drops, renewed while listed, released when 
   const added = admin.addEntry('blocklist', '198.51.100.77/24', 'scanner farm', { actor: 'api' }, T0);
   const d = added.result.decisions[0]!;
   assert.equal([d.action, d.origin, d.target, d.reason], ['drop', 'admin', { src: '198.51.100.0', srcPrefix: 24 }, 'blocklist: scanner farm']);
-  assert.is(d.signals[0]!.name, BLOCKLIST_SIGNAL);
+  assert.is(d.signals[0]!.name, SIGNAL.adminBlocklist);
   assert.is(d.expiresAt, T0 + engine.config.durations.maxMs);
   assert.equal(admin.entries('blocklist'), [{ address: '198.51.100.0/24', comment: 'scanner farm' }]);
 
@@ -133,11 +134,11 @@ test('blocklist entries become admin drops, renewed while listed, released when 
   assert.equal(renewed.decisions.map((x) => [x.id, x.action, x.expiresAt]), [[d.id, 'drop', clock.now() + engine.config.durations.maxMs]]);
   assert.equal(renewed.ended, []);
 
-  // An unblock by hand is undone by the next tick while the entry is listed.
-  engine.unblock({ id: d.id }, 'api', 'by hand', clock.now());
-  const again = engine.tick(clock.now());
-  assert.is(again.decisions.length, 1);
-  const relisted = again.decisions[0]!;
+  // An unblock by hand is refused while the entry is listed: the policy says so, whoever asks.
+  assert.throws(() => engine.unblock({ id: d.id }, 'api', 'by hand', clock.now()), /POLICY_BLOCKLISTED/);
+  assert.throws(() => engine.markFalsePositive({ src: '198.51.100.0', srcPrefix: 24 }, 'api', clock.now()), /POLICY_BLOCKLISTED/);
+  assert.equal(engine.tick(clock.now()).decisions, [], 'still in force: nothing to renew');
+  const relisted = d;
 
   const removed = admin.removeEntry('blocklist', '198.51.100.0/24', { actor: 'api' }, clock.now());
   assert.equal(removed.result.ended.map((x) => x.id), [relisted.id]);

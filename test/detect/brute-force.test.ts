@@ -132,7 +132,7 @@ test('engine: a blocklisted source is evaluated even when it sends almost nothin
   const ds = e.ingest(quiet(2));
   assert.is(ds.length, 1);
   assert.is(ds[0]!.attackType, 'benign');
-  assert.is(ds[0]!.signals[0]!.name, 'blocklist.firehol_level1');
+  assert.is(ds[0]!.signals[0]!.name, 'netset.firehol_level1');
   e.setBlocklist('firehol_level1', undefined);
   assert.equal(e.ingest(quiet(3)), []);
 });

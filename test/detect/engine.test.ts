@@ -134,7 +134,7 @@ test('blocklist hit: reported even when the traffic looks benign, at least high;
   assert.is(ds.length, 1);
   assert.is(ds[0]!.attackType, 'benign');
   assert.is(ds[0]!.severity, 'high');
-  assert.is(ds[0]!.signals[0]!.name, 'blocklist.spamhaus-drop');
+  assert.is(ds[0]!.signals[0]!.name, 'netset.spamhaus-drop');
   e.setBlocklist('spamhaus-drop', undefined);
   assert.equal(e.ingest(snap(3, webClient('192.0.2.50', 100))), []);
 });

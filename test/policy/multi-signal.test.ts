@@ -133,21 +133,21 @@ test('volumetric UDP flood scores its base by packet rate', () => {
 
 test('brute force scores its base on attempts against the port threshold (1×, 3×, 10× → 15, 25, 40)', () => {
   const at = (perMinute: number, threshold = 20) =>
-    scoreHit(undefined, detection({ attackType: 'brute-force', pattern: 'single-to-single', connections: perMinute / 60, features: { attemptsPerMinute: perMinute, attemptThreshold: threshold } }), T0, cfg).score;
+    scoreHit(undefined, detection({ attackType: 'brute-force', pattern: 'single-to-single', connections: perMinute / 60, bruteForce: { attemptsPerMinute: perMinute, threshold } }), T0, cfg).score;
   assert.equal([19, 20, 60, 200].map((n) => at(n)), [0, 15, 25, 40]);
   assert.is(at(600, 1_200), 0, 'the same rate is nothing on a web port');
-  const r = scoreHit(undefined, detection({ attackType: 'brute-force', connections: 0.5, features: { attemptsPerMinute: 30, attemptThreshold: 20 } }), T0, cfg);
+  const r = scoreHit(undefined, detection({ attackType: 'brute-force', connections: 0.5, bruteForce: { attemptsPerMinute: 30, threshold: 20 } }), T0, cfg);
   assert.equal(points(r), { 'base.attempts': 15 });
 });
 
 test('a netset listing: +30 once per episode for an attacking source, nothing for a benign-looking one', () => {
-  const listed = [{ name: 'blocklist.firehol_level1', points: 30, detail: '203.0.113.7 listed in firehol_level1' }];
-  const hit1 = scoreHit(undefined, detection({ signals: listed }), T0, cfg);
-  assert.equal(points(hit1), { 'base.connections': 15, 'intel.blocklist': 30 });
-  const hit2 = scoreHit(hit1.history, detection({ signals: listed }), T0 + 1000, cfg);
-  assert.is(points(hit2)['intel.blocklist'], undefined, 'standing: counted once');
+  const listed = [{ name: 'netset.firehol_level1', points: 30, detail: '203.0.113.7 listed in firehol_level1' }];
+  const hit1 = scoreHit(undefined, detection({ signals: listed, netsets: ['firehol_level1'] }), T0, cfg);
+  assert.equal(points(hit1), { 'base.connections': 15, 'intel.netset': 30 });
+  const hit2 = scoreHit(hit1.history, detection({ signals: listed, netsets: ['firehol_level1'] }), T0 + 1000, cfg);
+  assert.is(points(hit2)['intel.netset'], undefined, 'standing: counted once');
   assert.is(sum(hit2), 60);
-  const benign = scoreHit(undefined, detection({ attackType: 'benign', connections: 0, signals: listed }), T0, cfg);
+  const benign = scoreHit(undefined, detection({ attackType: 'benign', connections: 0, signals: listed, netsets: ['firehol_level1'] }), T0, cfg);
   assert.is(benign.score, 0);
 });
 
