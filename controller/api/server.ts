@@ -25,7 +25,7 @@ import type { Metrics } from './metrics.js';
 import { RateLimiter, type RateLimitConfig } from './rate-limit.js';
 import * as schema from './schemas.js';
 import { bearerMatches } from './token.js';
-import { decisionSource, decisionView, reputationView, statusView, switchesView, topView } from './views.js';
+import { decisionView, reputationView, statusView, switchesView, topView } from './views.js';
 import { PolicyAdmin, type ListName, type PolicyChange } from './policy-admin.js';
 
 /** Admin requests are small; anything bigger is a mistake or an attack. */

@@ -96,12 +96,13 @@ export class PolicyEngine {
     this.learner = new WeightLearner(() => this.cfg, this.batch);
     this.whitelist = new Whitelist(this.cfg.whitelist);
     this.blocklist = new AdminBlocklist(this.cfg.blocklist);
-    const engine = this;
+    // The config and both lists are replaced at run time: the parts read them through these getters.
+    const inForce = { config: () => this.cfg, whitelist: () => this.whitelist, blocklist: () => this.blocklist };
     this.ctx = {
-      get config() { return engine.cfg; },
+      get config() { return inForce.config(); },
       batch: this.batch, book: this.book, sources: this.sources, thresholds: this.thresholds, learner: this.learner,
-      get whitelist() { return engine.whitelist; },
-      get blocklist() { return engine.blocklist; },
+      get whitelist() { return inForce.whitelist(); },
+      get blocklist() { return inForce.blocklist(); },
     };
     this.lifecycle = new DecisionLifecycle(this.ctx);
     this.admin = new AdminCommands(this.ctx);

@@ -8,7 +8,7 @@ import { Guard } from '../../controller/guard.js';
 import { ManualClock } from '../../controller/clock.js';
 import { silentLogger } from '../../controller/log.js';
 import { parseConfig } from '../../controller/config/load.js';
-import { startApi, type RunningApi } from '../../controller/api/index.js';
+import { startApi } from '../../controller/api/index.js';
 import { loadOrCreateToken } from '../../controller/api/token.js';
 import { pino } from 'pino';
 

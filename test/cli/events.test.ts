@@ -125,7 +125,7 @@ test('human lines: one per event, the decision with its signals and remaining ti
     await new Promise((r) => setTimeout(r, 200));
     await block(s.api, '198.51.100.30');
     await until('decision line', () => / decision {4}new/.test(run.out()));
-    assert.match(run.out(), /^\d\d:\d\d:\d\d  decision    new #\d+ drop 198\.51\.100\.30 \(all\) \w+ score \d+, 5m0s left: admin api: cli test \[admin.block \+0\]$/m, run.out());
+    assert.match(run.out(), /^\d\d:\d\d:\d\d {2}decision {4}new #\d+ drop 198\.51\.100\.30 \(all\) \w+ score \d+, 5m0s left: admin api: cli test \[admin.block \+0\]$/m, run.out());
   } finally {
     run.child.kill('SIGKILL');
     await s.stop();

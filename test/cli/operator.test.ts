@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,7 +82,7 @@ test('format helpers', () => {
 test('block → decisions list → unblock through the CLI, with tables and --json', async () => {
   const blocked = await ofguard(['block', '203.0.113.50', '--duration', '10m', '--reason', 'cli test', ...common]);
   assert.is(blocked.code, 0, blocked.stderr);
-  assert.match(blocked.stdout, /in force  #\d+ 203\.0\.113\.50 drop \(all\) for 10m0s/);
+  assert.match(blocked.stdout, /in force {2}#\d+ 203\.0\.113\.50 drop \(all\) for 10m0s/);
 
   const list = await ofguard(['decisions', 'list', ...common]);
   assert.is(list.code, 0, list.stderr);
@@ -152,7 +152,7 @@ test('allow unblocks a blocked source; whitelist and blocklist list/add/rm', asy
 
   const added = await ofguard(['blocklist', 'add', '198.51.100.0/24', '--comment', 'known scanners', ...common]);
   assert.is(added.code, 0, added.stderr);
-  assert.match(added.stdout, /in force  #\d+ 198\.51\.100\.0\/24 drop \(all\) for 1d0h\n/);
+  assert.match(added.stdout, /in force {2}#\d+ 198\.51\.100\.0\/24 drop \(all\) for 1d0h\n/);
   const bl = JSON.parse((await ofguard(['blocklist', 'list', '--json', ...common])).stdout);
   assert.equal(bl.entries, [{ address: '198.51.100.0/24', comment: 'known scanners' }]);
   const refused = await ofguard(['unblock', '198.51.100.0/24', ...common]);
@@ -160,7 +160,7 @@ test('allow unblocks a blocked source; whitelist and blocklist list/add/rm', asy
   assert.match(refused.stderr, /on the blocklist: take it off the blocklist instead/);
   const rm = await ofguard(['blocklist', 'rm', '198.51.100.0/24', ...common]);
   assert.is(rm.code, 0, rm.stderr);
-  assert.match(rm.stdout, /ended     #\d+ 198\.51\.100\.0\/24 drop: removed from the blocklist by api/);
+  assert.match(rm.stdout, /ended {5}#\d+ 198\.51\.100\.0\/24 drop: removed from the blocklist by api/);
 
   const history = await ofguard(['decisions', 'list', '--all', ...common]);
   assert.is(history.code, 0, history.stderr);
