@@ -79,11 +79,6 @@ export function decisionIdOf(cookie: bigint): number {
   return Number(cookie & DECISION_MASK);
 }
 
-/** Mask that selects every flow of one purpose in a cookie-masked request. */
-export function purposeCookie(purpose: FlowPurpose): { cookie: bigint; cookieMask: bigint } {
-  return { cookie: cookieFor(purpose), cookieMask: COOKIE_PURPOSE_MASK };
-}
-
 export const ownerCookie = { cookie: COOKIE_MAGIC << 48n, cookieMask: COOKIE_OWNER_MASK };
 
 /** Timeouts of the flows the pipeline installs (seconds). */

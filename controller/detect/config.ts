@@ -2,6 +2,7 @@
  * Detection configuration: one zod schema is the single source of truth for names,
  * bounds and defaults; parseDetectConfig() checks once and freezes.
  */
+import { deepFreeze } from '../freeze.js';
 import { z } from 'zod';
 
 /** detect.intel: an AbuseIPDB v2 compatible service (GET {baseUrl}/api/v2/check, header `Key`). */
@@ -199,10 +200,3 @@ export function parseDetectConfig(input: DetectConfigInput = {}): DetectConfig {
   return deepFreeze(DetectConfigSchema.parse(input));
 }
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
-}

@@ -3,6 +3,7 @@
  * defaults. `parsePolicyConfig({})` gives the product brief; operators override any leaf.
  * The parsed object is frozen: runtime state lives in the engine, never in the config.
  */
+import { deepFreeze } from '../freeze.js';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
@@ -344,14 +345,6 @@ export type ResponseConfig = PolicyConfig['response'];
 export type ThresholdConfig = PolicyConfig['thresholds'];
 export type UnblockConfig = PolicyConfig['unblock'];
 export type Bucket = z.infer<typeof bucket>;
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 /** Checked once, then frozen. Throws zod's error (with paths) on a bad config. */
 export function parsePolicyConfig(input: PolicyConfigInput = {}): PolicyConfig {

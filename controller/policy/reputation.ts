@@ -102,10 +102,6 @@ export function decayedScore(state: ReputationState, now: number, cfg: Reputatio
   return state.score * Math.pow(0.5, elapsed / cfg.halfLifeMs);
 }
 
-export function decayReputation(state: ReputationState, now: number, cfg: ReputationConfig): ReputationState {
-  return { ...state, score: decayedScore(state, now, cfg), updatedAt: Math.max(now, state.updatedAt) };
-}
-
 /** Least-squares slope of the points, in score points per minute. */
 export function trendSlope(points: ReadonlyArray<readonly [number, number]>): number {
   const n = points.length;

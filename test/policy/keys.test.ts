@@ -19,7 +19,7 @@ test('source keys into targets and targets into text', () => {
 });
 
 test('a decision is kept under its victim when it throttles one, else under its source', () => {
-  const base = { id: 1, threatLevel: 'high', score: 0, trust: 0.5, signals: [], reason: '', origin: 'auto', offence: 0, createdAt: 0, expiresAt: 1 } as const;
+  const base = { id: 1, threatLevel: 'high', score: 0, trust: 0.5, signals: [] as Decision["signals"], reason: '', origin: 'auto', offence: 0, createdAt: 0, expiresAt: 1 } as const;
   assert.is(decisionKey({ ...base, action: 'throttle-victim', target: { src: '0.0.0.0', srcPrefix: 0, dst: '10.0.0.1' } } as Decision), 'victim:10.0.0.1');
   assert.is(decisionKey({ ...base, action: 'drop', target: { src: '203.0.113.9', srcPrefix: 24 } } as Decision), '203.0.113.0/24');
 });
