@@ -23,7 +23,7 @@ import { parseDetectConfig, type DetectConfig, type DetectConfigInput } from './
 import { GeoDatabase } from './detect/geo.js';
 import { AbuseIpdbClient, ThreatIntel } from './detect/intel.js';
 import { NetsetWatcher } from './detect/netset-watch.js';
-import type { Detection } from './detect/detection.js';
+import { sourceText, type Detection } from './detect/detection.js';
 import { PolicyEngine, type EngineResult } from './policy/engine.js';
 import { parsePolicyConfig, type PolicyConfigInput } from './policy/config.js';
 import { openStore, type Store } from './store/store.js';
@@ -187,7 +187,7 @@ export class Guard extends EventEmitter<GuardEvents> {
     this.counters.ended += result.ended.length;
     this.emit('decisions', result);
     for (const d of result.decisions) {
-      this.log.info({ id: d.id, src: d.target.srcPrefix === undefined ? d.target.src : `${d.target.src}/${d.target.srcPrefix}`, action: d.action, level: d.threatLevel, score: d.score, expiresInS: Math.round((d.expiresAt - this.opts.clock.now()) / 1000), reason: d.reason }, 'decision');
+      this.log.info({ id: d.id, src: sourceText(d.target), action: d.action, level: d.threatLevel, score: d.score, expiresInS: Math.round((d.expiresAt - this.opts.clock.now()) / 1000), reason: d.reason }, 'decision');
     }
     for (const d of result.ended) this.log.info({ id: d.id, src: d.target.src, action: d.action, endReason: d.endReason }, 'decision ended');
     try {

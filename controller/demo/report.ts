@@ -3,6 +3,7 @@
  * (from the stats snapshots), the decisions, the phases and the legitimate clients'
  * results → a JSON report, a summary table and an SVG chart with the mitigations marked.
  */
+import { sourceText } from '../detect/detection.js';
 import type { TrafficSnapshot } from '../stats/snapshot.js';
 import type { Decision } from '../policy/decision.js';
 import type { Phase } from './scenario.js';
@@ -116,7 +117,7 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 export function markDecision(d: Decision, startMs: number): DecisionMark {
   return {
     t: Math.round(((d.updatedAt ?? d.createdAt) - startMs) / 100) / 10,
-    id: d.id, src: d.target.srcPrefix === undefined ? d.target.src : `${d.target.src}/${d.target.srcPrefix}`,
+    id: d.id, src: sourceText(d.target),
     action: d.action, level: d.threatLevel, score: d.score, reason: d.reason,
     signals: d.signals.map((s) => ({ name: s.name, points: s.points })),
   };

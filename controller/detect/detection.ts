@@ -11,6 +11,14 @@ export type AttackType = 'syn-flood' | 'udp-flood' | 'icmp-flood' | 'scan' | 'br
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
+/**
+ * "203.0.113.7" or "203.0.113.0/24": the one spelling of a source (or a decision's target)
+ * for the policy's keys, logs, the CLI, the API and reports.
+ */
+export function sourceText(t: { src: string; srcPrefix?: number | undefined }): string {
+  return t.srcPrefix === undefined ? t.src : `${t.src}/${t.srcPrefix}`;
+}
+
 /** One reason that contributed to a score, with the points it gave: explainability. */
 export interface Signal {
   /** Stable machine name, e.g. 'base.connections', 'abuseipdb.high', 'pattern.many-to-single'. */

@@ -10,7 +10,7 @@ import { BruteForceTracker, type BruteForceSuspect } from './brute-force.js';
 import { Classifier, loadBundledModel } from './classifier.js';
 import { parseDetectConfig, type DetectConfig, type DetectConfigInput } from './config.js';
 import type { DestinationSummary } from './destinations.js';
-import type { AttackType, Detection, IntelInfo, Signal } from './detection.js';
+import { sourceText, type AttackType, type Detection, type IntelInfo, type Signal } from './detection.js';
 import { F, FEATURE_COUNT, FEATURE_NAMES, FeatureExtractor, type Candidate } from './features.js';
 import { HistoryBook } from './history.js';
 import { subnetOf } from './ip.js';
@@ -180,7 +180,7 @@ export class DetectionEngine {
       });
     }
     if (!attack && !blocklisted && anomalies.length === 0) return undefined;
-    const key = c.srcPrefix === undefined ? c.src : `${c.src}/${c.srcPrefix}`;
+    const key = sourceText(c);
     // One detection per source per interval, whichever switch reports it first.
     if (now - this.history.lastHitAt(key) < intervalMs) return undefined;
     // Guessing is slow: reported at most every bruteForce.reportEveryMs, so the policy's
@@ -288,7 +288,7 @@ export class DetectionEngine {
   }
 
   private addHistory(d: Detection): void {
-    const key = d.srcPrefix === undefined ? d.src : `${d.src}/${d.srcPrefix}`;
+    const key = sourceText(d);
     const h = this.history.record(key, d.at, d.attackType, d.connections);
     d.vectors = h.vectors;
     d.regularTiming = h.regularTiming;

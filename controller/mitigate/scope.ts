@@ -10,6 +10,7 @@
  * 'all': every switch.
  */
 import type { Decision } from '../policy/decision.js';
+import { sourceText } from '../detect/detection.js';
 
 export type ScopeMode = 'ingress' | 'all';
 
@@ -21,12 +22,6 @@ export interface ScopeInput {
   /** The switches known now. */
   switches: Iterable<string>;
   ingress?: IngressIndex;
-}
-
-/** The policy's spelling of a source key: "203.0.113.7" or "203.0.113.0/24". */
-function targetKey(decision: Decision): string {
-  const t = decision.target;
-  return t.srcPrefix === undefined ? t.src : `${t.src}/${t.srcPrefix}`;
 }
 
 /** Why a decision went where it went: a named switch, seen ingress, or nowhere known (so everywhere). */
@@ -41,7 +36,7 @@ export function scopeFor(decision: Decision, input: ScopeInput): Scope {
   if (input.mode === 'ingress') {
     if (decision.target.dpid !== undefined) return { dpids: [decision.target.dpid], basis: 'named' };
     if (decision.action !== 'throttle-victim') {
-      const seen = input.ingress?.get(targetKey(decision));
+      const seen = input.ingress?.get(sourceText(decision.target));
       if (seen && seen.size > 0) return { dpids: [...seen], basis: 'ingress' };
     }
   }

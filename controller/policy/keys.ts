@@ -36,7 +36,4 @@ export function targetOfKey(key: PolicyKey): DecisionTarget {
   return slash < 0 ? { src: key } : { src: key.slice(0, slash), srcPrefix: Number(key.slice(slash + 1)) };
 }
 
-/** "203.0.113.7" or "203.0.113.0/24": how logs, the CLI, the API and reports name a source. */
-export function sourceText(t: { src: string; srcPrefix?: number | undefined }): string {
-  return t.srcPrefix === undefined ? t.src : `${t.src}/${t.srcPrefix}`;
-}
+export { sourceText } from '../detect/detection.js';

@@ -9,6 +9,7 @@ import { DetectionEngine } from '../detect/engine.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { parsePolicyConfig, type PolicyConfigInput } from '../policy/config.js';
 import type { Decision } from '../policy/decision.js';
+import { sourceText } from '../detect/detection.js';
 import type { DetectConfigInput } from '../detect/config.js';
 import { ManualClock } from '../clock.js';
 import type { Trace } from './read.js';
@@ -51,18 +52,17 @@ export function replayTimeline(trace: Trace, opts: { policy?: PolicyConfigInput;
 }
 
 const fmtTime = (ms: number) => `+${(ms / 1000).toFixed(1)}s`;
-const target = (d: Decision) => (d.target.srcPrefix === undefined ? d.target.src : `${d.target.src}/${d.target.srcPrefix}`);
 
 export function formatTimeline(t: Timeline): string {
   const lines = [`${t.snapshots} snapshots, ${t.detections} detections, ${t.entries.length} decision events`];
   for (const e of t.entries) {
     const d = e.decision;
     if (e.event === 'ended') {
-      lines.push(`${fmtTime(e.t).padStart(9)}  end     #${d.id} ${target(d)} ${d.action}: ${d.endReason ?? ''}`);
+      lines.push(`${fmtTime(e.t).padStart(9)}  end     #${d.id} ${sourceText(d.target)} ${d.action}: ${d.endReason ?? ''}`);
       continue;
     }
     const signals = d.signals.map((s) => `${s.name} +${s.points}`).join(', ');
-    lines.push(`${fmtTime(e.t).padStart(9)}  ${d.action.padEnd(14)} #${d.id} ${target(d)} ${d.threatLevel} score ${d.score} for ${Math.round((d.expiresAt - (d.updatedAt ?? d.createdAt)) / 1000)}s — ${d.reason}`);
+    lines.push(`${fmtTime(e.t).padStart(9)}  ${d.action.padEnd(14)} #${d.id} ${sourceText(d.target)} ${d.threatLevel} score ${d.score} for ${Math.round((d.expiresAt - (d.updatedAt ?? d.createdAt)) / 1000)}s — ${d.reason}`);
     if (signals) lines.push(`${' '.repeat(11)}signals: ${signals}`);
   }
   return lines.join('\n');
