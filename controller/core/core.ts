@@ -16,7 +16,7 @@
  * (policy/load.ts), and the detection whitelist, which is the detection config's own
  * whitelist together with the policy's (kept in step when the policy changes).
  */
-import type { Detection } from '../detect/detection.js';
+import { sourceText, type Detection } from '../detect/detection.js';
 import type { DetectionEngine } from '../detect/engine.js';
 import type { Decision } from '../policy/decision.js';
 import type { EngineResult, PolicyEngine } from '../policy/engine.js';
@@ -74,7 +74,10 @@ export class Core {
       this.ingressIndex.note(snapshot);
       this.evidence.record(snapshot);
       if (snapshot.ports.length > 0) this.load.update(snapshot.dpid, busiestPortLoad(snapshot.ports, defaultKbps), snapshot.now);
-      for (const d of this.detect.ingest(snapshot)) detections.push(d);
+      for (const d of this.detect.ingest(snapshot)) {
+        if (d.dpid !== undefined && this.ingressIndex.seenElsewhere(sourceText(d), d.dpid, d.inPort)) d.addressSeenElsewhere = true;
+        detections.push(d);
+      }
     }
     const result = this.policy.evaluate(detections, this.evidence.rates(round.now), round.now, { load: this.load.current(round.now) });
     return { detections, ...result };

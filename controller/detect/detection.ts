@@ -59,6 +59,13 @@ export interface Detection {
   /** Where the traffic enters the network (ingress edge switch and port). */
   dpid?: string;
   inPort?: number;
+  /**
+   * The source address also enters the network at another point (switch port): one of the
+   * two may forge it. Set by the core from its ingress index. The policy then keeps this
+   * entry point apart (its own record, its own decision, blocked only there), so the
+   * address's real owner, a legitimate host elsewhere, is neither blocked nor blamed.
+   */
+  addressSeenElsewhere?: boolean;
   /** ms since epoch, from the injected clock. */
   at: number;
   pattern: TrafficPattern;

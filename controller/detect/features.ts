@@ -339,6 +339,12 @@ export class FeatureExtractor {
       this.windows.addAdvanced(slot, W_SYN, this.bucket, packets);
       this.sSyn[t]! += packets;
       if (packets > this.sSynMax[t]!) this.sSynMax[t] = packets;
+      // A SYN flood's packets are all here (its accounting flow sees almost none): its
+      // busiest flow, and so where it enters, may be this one.
+      if (packets > this.sTopPkts[t]!) {
+        this.sTopPkts[t] = packets;
+        this.sTop[t] = f;
+      }
       return false;
     }
     this.windows.addAdvanced(slot, W_PKT, this.bucket, packets);

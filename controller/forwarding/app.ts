@@ -60,6 +60,12 @@ interface SwitchState {
 }
 
 export interface AccountingKey {
+  /**
+   * Where the conversation enters the switch: one source on two ports is two flows, so a
+   * flood forging the address of a host on another port is told apart from that host (and
+   * blocked where it enters, not where the host lives).
+   */
+  inPort?: number;
   src: string;
   dst: string;
   proto: number;
@@ -149,7 +155,7 @@ export class ForwardingApp {
     const out: OfpMessage[] = [];
     this.learn(s, pkt, inPort, out);
     if (pkt.ipSrc && pkt.ipDst && pkt.ipProto !== undefined && !s.transitPorts.has(inPort) && isAccountable(pkt.ipSrc, pkt.ipDst)) {
-      this.account(s, pkt, now, out);
+      this.account(s, pkt, inPort, now, out);
     }
     return out;
   }
@@ -184,9 +190,9 @@ export class ForwardingApp {
     }));
   }
 
-  private account(s: SwitchState, pkt: PacketSummary, now: number, out: OfpMessage[]): void {
-    const key = accountingKey(pkt);
-    const id = `${key.src}|${key.dst}|${key.proto}|${key.port ?? key.icmpType ?? ""}|${key.portIsSource ? "s" : "d"}`;
+  private account(s: SwitchState, pkt: PacketSummary, inPort: number, now: number, out: OfpMessage[]): void {
+    const key = { ...accountingKey(pkt), inPort };
+    const id = `${inPort}|${key.src}|${key.dst}|${key.proto}|${key.port ?? key.icmpType ?? ''}|${key.portIsSource ? 's' : 'd'}`;
     const seen = s.recent.get(id);
     if (seen !== undefined && now - seen < this.opts.installHoldMs) return;
     if (s.recent.size > 4 * this.opts.maxAccountingFlows) pruneOlderThan(s.recent, now - this.opts.installHoldMs);
@@ -274,6 +280,7 @@ export function accountingMatch(key: AccountingKey): Match {
   const m: Match = key.v6
     ? { ethType: ETH_TYPE.ipv6, ipProto: key.proto, ipv6Src: key.src, ipv6Dst: key.dst }
     : { ethType: ETH_TYPE.ipv4, ipProto: key.proto, ipv4Src: key.src, ipv4Dst: key.dst };
+  if (key.inPort !== undefined) m.inPort = key.inPort;
   if (key.port !== undefined) {
     if (key.proto === 6) m[key.portIsSource ? 'tcpSrc' : 'tcpDst'] = key.port;
     else if (key.proto === 17) m[key.portIsSource ? 'udpSrc' : 'udpDst'] = key.port;

@@ -124,10 +124,10 @@ export class DecisionBook {
     );
   }
 
-  /** What every decision's flows stopped in the round (summed over the switches); quiet below `quietPps`. */
-  recordEvidence(evidence: ReadonlyMap<PolicyKey, number>, now: number, quietPps: number): void {
+  /** What every decision's flows stopped in the round (by decision id, summed over the switches); quiet below `quietPps`. */
+  recordEvidence(evidence: ReadonlyMap<number, number>, now: number, quietPps: number): void {
     for (const entry of this.active.values()) {
-      const rate = evidence.get(entry.key) ?? 0;
+      const rate = evidence.get(entry.decision.id) ?? 0;
       entry.blockedPps = rate;
       entry.evidenceAt = now;
       if (rate > entry.peakPps) entry.peakPps = rate;

@@ -29,6 +29,11 @@ export interface DecisionTarget {
   /** Scope to where the traffic enters: a spoofed trusted address is blocked only there. */
   dpid?: string;
   inPort?: number;
+  /**
+   * The decision is about the address as it enters at (dpid, inPort) only: the address also
+   * enters elsewhere (one of the two may forge it), and each entry point is judged apart.
+   */
+  entry?: boolean;
 }
 
 export interface MeterRate {

@@ -29,7 +29,7 @@ import type { PolicyContext } from './context.js';
 import type { Decision } from './decision.js';
 import { DecisionBook, noResult, type EngineResult } from './decision-book.js';
 import { PolicyError } from './errors.js';
-import { decisionKey, type PolicyKey } from './keys.js';
+import { decisionKey, entryKey, type PolicyKey } from './keys.js';
 import { WeightLearner } from './learning.js';
 import { DecisionLifecycle, VICTIM_TRUST } from './lifecycle.js';
 import { scoreDetection } from './scorer.js';
@@ -45,8 +45,8 @@ export type { EngineResult } from './decision-book.js';
 export type { AdminBlockRequest, DecisionSelector } from './admin.js';
 export { isBlocklistDecision } from './blocklist.js';
 
-/** Blocked-traffic packet rate per policy key (see evidence.ts). */
-export type Evidence = ReadonlyMap<PolicyKey, number>;
+/** Blocked-traffic packet rate per decision id (see evidence.ts). */
+export type Evidence = ReadonlyMap<number, number>;
 
 export interface NetworkObservation {
   /** Busiest link's load 0–1. */
@@ -180,7 +180,8 @@ export class PolicyEngine {
       if (!listedOnly) this.thresholds.attackSeen(now);
       let key: PolicyKey;
       try {
-        key = sourceKey(d.src, d.srcPrefix);
+        // An address that also enters elsewhere is judged per entry point (keys.ts entryKey).
+        key = d.addressSeenElsewhere && d.dpid !== undefined ? entryKey(d.src, d.srcPrefix, d.dpid, d.inPort) : sourceKey(d.src, d.srcPrefix);
       } catch (err) {
         if (!(err instanceof PolicyError)) throw err;
         this.batch.audit({ at: now, actor: 'policy', action: 'detection-rejected', target: String(d.src), after: { code: err.code } });

@@ -25,15 +25,39 @@ export function victimOf(key: PolicyKey): string {
   return key.slice(VICTIM_PREFIX.length);
 }
 
-/** The key a decision is kept under: its victim for a server-level throttle, else its source. */
-export function decisionKey(d: Decision): PolicyKey {
-  return d.action === 'throttle-victim' && d.target.dst ? victimKey(d.target.dst) : sourceKey(d.target.src, d.target.srcPrefix);
+/**
+ * An address as it enters at one point ("10.0.0.10@0000000000000001:5"): what the policy
+ * keeps apart when the address also enters elsewhere, so a forgery of a host's address has
+ * its own record and its own decision at its own port, and the host keeps its own.
+ */
+export function entryKey(src: string, srcPrefix: number | undefined, dpid: string, inPort: number | undefined): PolicyKey {
+  return `${sourceKey(src, srcPrefix)}@${dpid}${inPort === undefined ? '' : `:${inPort}`}`;
 }
 
-/** A source key back into the target fields it stands for. */
+export function isEntryKey(key: PolicyKey): boolean {
+  return key.includes('@');
+}
+
+/** The key a decision is kept under: its victim for a server-level throttle, its entry point when it has one of its own, else its source. */
+export function decisionKey(d: Decision): PolicyKey {
+  if (d.action === 'throttle-victim' && d.target.dst) return victimKey(d.target.dst);
+  if (d.target.entry) return entryKey(d.target.src, d.target.srcPrefix, d.target.dpid!, d.target.inPort);
+  return sourceKey(d.target.src, d.target.srcPrefix);
+}
+
+/** A source (or entry) key back into the target fields it stands for. */
 export function targetOfKey(key: PolicyKey): DecisionTarget {
-  const slash = key.indexOf('/');
-  return slash < 0 ? { src: key } : { src: key.slice(0, slash), srcPrefix: Number(key.slice(slash + 1)) };
+  const at = key.indexOf('@');
+  const source = at < 0 ? key : key.slice(0, at);
+  const slash = source.indexOf('/');
+  const target: DecisionTarget = slash < 0 ? { src: source } : { src: source.slice(0, slash), srcPrefix: Number(source.slice(slash + 1)) };
+  if (at >= 0) {
+    const [dpid, port] = key.slice(at + 1).split(':');
+    target.dpid = dpid!;
+    if (port !== undefined) target.inPort = Number(port);
+    target.entry = true;
+  }
+  return target;
 }
 
 export { sourceText } from '../detect/detection.js';

@@ -167,7 +167,11 @@ export class DecisionLifecycle {
     book.activate(entry.key, next, 'stepped-down', now, out, POLICY_ACTOR, { sawTraffic: entry.sawTraffic, peakPps: entry.peakPps });
   }
 
-  /** Selective drops name the offending protocol/port; trusted addresses are blocked only where the traffic enters (spoofing). */
+  /**
+   * Selective drops name the offending protocol/port. Trusted addresses are blocked only
+   * where this traffic enters (an entry key names its entry point already): a forgery of a
+   * good host's address must not cut the host off.
+   */
   private targetFor(key: PolicyKey, src: SourceRecord, action: MitigationAction, trust: TrustLevel, dpid?: string, inPort?: number): DecisionTarget {
     const target: DecisionTarget = targetOfKey(key);
     const v = src.lastVector;
@@ -175,7 +179,7 @@ export class DecisionLifecycle {
       target.proto = v.proto;
       if (v.dstPort !== undefined && v.pattern !== 'single-to-many') target.dstPort = v.dstPort;
     }
-    if (trust >= 0.7 && dpid) {
+    if (trust >= 0.7 && dpid && !target.entry) {
       target.dpid = dpid;
       if (inPort !== undefined) target.inPort = inPort;
     }

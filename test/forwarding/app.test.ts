@@ -45,7 +45,7 @@ test('a new TCP conversation: MAC learned, accounting flow and SYN counter at th
   assert.equal(learned[0].match, { ethDst: '00:00:00:00:00:01' });
   const acct = byPurpose(out, FlowPurpose.accounting);
   assert.is(acct.length, 1);
-  assert.equal(acct[0].match, { ethType: 0x0800, ipProto: 6, ipv4Src: '10.0.0.1', ipv4Dst: '10.0.0.2', tcpDst: 80 });
+  assert.equal(acct[0].match, { ethType: 0x0800, ipProto: 6, ipv4Src: '10.0.0.1', ipv4Dst: '10.0.0.2', tcpDst: 80, inPort: 1 }, 'keyed by where it enters too');
   assert.is(acct[0].tableId, TABLE.accounting);
   assert.is(acct[0].idleTimeout, defaultForwardingOptions.accountingIdleTimeout);
   const syn = byPurpose(out, FlowPurpose.syn);
@@ -58,12 +58,21 @@ test('replies are keyed by the service port; repeated packet-ins within the hold
   const app = new ForwardingApp();
   app.switchUp(DPID, [portDesc(1), portDesc(2)]);
   const reply = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40000, '00:00:00:00:00:02', 0x12), 2), 0);
-  assert.equal(byPurpose(reply, FlowPurpose.accounting)[0].match, { ethType: 0x0800, ipProto: 6, ipv4Src: '10.0.0.2', ipv4Dst: '10.0.0.1', tcpSrc: 80 });
+  assert.equal(byPurpose(reply, FlowPurpose.accounting)[0].match, { ethType: 0x0800, ipProto: 6, ipv4Src: '10.0.0.2', ipv4Dst: '10.0.0.1', tcpSrc: 80, inPort: 2 });
   assert.is(byPurpose(reply, FlowPurpose.syn).length, 0, 'no SYN counter on the server side');
   const again = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40001, '00:00:00:00:00:02', 0x12), 2), 500);
   assert.is(flowMods(again).length, 0, 'same conversation within the hold: nothing');
   const later = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40001, '00:00:00:00:00:02', 0x12), 2), 5000);
   assert.is(byPurpose(later, FlowPurpose.accounting).length, 1, 'after the hold the flow is installed again');
+});
+
+test('one address entering on two ports is two conversations (a forgery is told apart from the host)', () => {
+  const app = new ForwardingApp();
+  app.switchUp(DPID, [portDesc(1), portDesc(2), portDesc(3)]);
+  const real = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.1', '10.0.0.2', 6, 40000, 80), 1), 0);
+  const forged = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.1', '10.0.0.2', 6, 40001, 80, '00:00:00:00:00:09'), 3), 10);
+  assert.equal(byPurpose(real, FlowPurpose.accounting).map((f) => f.match.inPort), [1]);
+  assert.equal(byPurpose(forged, FlowPurpose.accounting).map((f) => f.match.inPort), [3], 'not swallowed as the same conversation');
 });
 
 test('LLDP marks a transit port: its traffic is no longer accounted here', () => {

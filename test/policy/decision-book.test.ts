@@ -38,10 +38,11 @@ test('activate, update and end: one decision per key, each step a decision row, 
   assert.is(commits[0]!.audit.length, 3);
 });
 
-test('evidence: rates by key, the peak kept, quiet since the first quiet round', () => {
+test('evidence: rates by decision id, the peak kept, quiet since the first quiet round', () => {
   const { book: b } = book();
-  b.activate('203.0.113.7', b.newDecision(spec, 0), 'started', 0, noResult(), 'policy');
-  b.recordEvidence(new Map([['203.0.113.7', 4000]]), 1000, 1);
+  const d = b.newDecision(spec, 0);
+  b.activate('203.0.113.7', d, 'started', 0, noResult(), 'policy');
+  b.recordEvidence(new Map([[d.id, 4000]]), 1000, 1);
   b.recordEvidence(new Map(), 2000, 1);
   b.recordEvidence(new Map(), 3000, 1);
   const e = b.get('203.0.113.7')!;

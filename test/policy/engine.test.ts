@@ -131,7 +131,7 @@ test('evidence: still attacking at expiry → extended as a new offence and esca
   assert.ok(rl, 'HIGH_THREAT → rate limit');
   // The meter keeps seeing 500 pkt/s from the source.
   clock.set(rl.expiresAt);
-  policy.evaluate([], new Map([[ATTACKER, 500]]), clock.now());
+  policy.evaluate([], new Map([[rl.id, 500]]), clock.now());
   const t = policy.tick(clock.now());
   const up = t.decisions.find((d) => d.target.src === ATTACKER)!;
   assert.is(up.action, 'selective-drop');
@@ -159,10 +159,10 @@ test('evidence: backscatter after a flood stopped steps the block down instead o
   // The flood goes on for a while through its mitigation, then only RSTs answer the victim's retransmissions.
   for (let t = clock.now() + SEC; t < rl.expiresAt - 30 * SEC; t += 10 * SEC) {
     clock.set(t);
-    policy.evaluate([], new Map([[ATTACKER, 20_000]]), t);
+    policy.evaluate([], new Map([[rl.id, 20_000]]), t);
   }
   clock.set(rl.expiresAt);
-  policy.evaluate([], new Map([[ATTACKER, 250]]), clock.now());
+  policy.evaluate([], new Map([[rl.id, 250]]), clock.now());
   const r = policy.tick(clock.now());
   const ended = r.ended.find((d) => d.id === rl.id);
   assert.ok(ended, 'the first block ended at expiry');
@@ -348,7 +348,7 @@ test('property: random traffic for 24 h — every decision ends, bounded, trust 
         }),
       );
     }
-    const evidence = new Map(policy.activeDecisions().map((d) => [d.target.src, rnd() < 0.5 ? 0 : rnd() * 1000]));
+    const evidence = new Map(policy.activeDecisions().map((d) => [d.id, rnd() < 0.5 ? 0 : rnd() * 1000]));
     all.push(policy.evaluate(dets, evidence, clock.now()), policy.tick(clock.now()));
   }
   // The attack stops and no fresh evidence arrives: stale evidence must not keep anything alive.
