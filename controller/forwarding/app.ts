@@ -66,6 +66,12 @@ export interface AccountingKey {
    * blocked where it enters, not where the host lives).
    */
   inPort?: number;
+  /**
+   * The sender's MAC as it entered: hosts sharing a port (behind a plain switch) are told
+   * apart by it, so a spoofed flood entering beside legitimate clients can be stopped at
+   * its own MAC.
+   */
+  ethSrc?: string;
   src: string;
   dst: string;
   proto: number;
@@ -191,8 +197,8 @@ export class ForwardingApp {
   }
 
   private account(s: SwitchState, pkt: PacketSummary, inPort: number, now: number, out: OfpMessage[]): void {
-    const key = { ...accountingKey(pkt), inPort };
-    const id = `${inPort}|${key.src}|${key.dst}|${key.proto}|${key.port ?? key.icmpType ?? ''}|${key.portIsSource ? 's' : 'd'}`;
+    const key = { ...accountingKey(pkt), inPort, ethSrc: pkt.ethSrc };
+    const id = `${inPort}|${pkt.ethSrc}|${key.src}|${key.dst}|${key.proto}|${key.port ?? key.icmpType ?? ''}|${key.portIsSource ? 's' : 'd'}`;
     const seen = s.recent.get(id);
     if (seen !== undefined && now - seen < this.opts.installHoldMs) return;
     if (s.recent.size > 4 * this.opts.maxAccountingFlows) pruneOlderThan(s.recent, now - this.opts.installHoldMs);
@@ -281,6 +287,7 @@ export function accountingMatch(key: AccountingKey): Match {
     ? { ethType: ETH_TYPE.ipv6, ipProto: key.proto, ipv6Src: key.src, ipv6Dst: key.dst }
     : { ethType: ETH_TYPE.ipv4, ipProto: key.proto, ipv4Src: key.src, ipv4Dst: key.dst };
   if (key.inPort !== undefined) m.inPort = key.inPort;
+  if (key.ethSrc !== undefined) m.ethSrc = key.ethSrc;
   if (key.port !== undefined) {
     if (key.proto === 6) m[key.portIsSource ? 'tcpSrc' : 'tcpDst'] = key.port;
     else if (key.proto === 17) m[key.portIsSource ? 'udpSrc' : 'udpDst'] = key.port;

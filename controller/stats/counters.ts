@@ -73,6 +73,7 @@ function describeMatch(match: Match, d: FlowDelta): void {
   const icmpType = match.icmpv4Type ?? match.icmpv6Type;
   if (icmpType !== undefined) d.icmpType = icmpType;
   if (match.inPort !== undefined) d.inPort = match.inPort;
+  if (match.ethSrc !== undefined) d.ethSrc = match.ethSrc;
 }
 
 /** What the tracker reads of a flow-stats entry (decoded, or the poller's fast-path entry). */

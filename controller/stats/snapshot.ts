@@ -40,6 +40,8 @@ export interface FlowDelta {
   icmpType?: number;
   /** Ingress port of the match, when the flow is scoped to one. */
   inPort?: number;
+  /** Sender MAC of the match (accounting flows name it: hosts sharing a port are told apart). */
+  ethSrc?: string;
   /**
    * The meter a 'meter' flow sends its packets through. Open vSwitch credits every rule a
    * packet was looked up in, so flows after a meter also count what its band dropped: the

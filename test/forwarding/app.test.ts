@@ -45,7 +45,7 @@ test('a new TCP conversation: MAC learned, accounting flow and SYN counter at th
   assert.equal(learned[0].match, { ethDst: '00:00:00:00:00:01' });
   const acct = byPurpose(out, FlowPurpose.accounting);
   assert.is(acct.length, 1);
-  assert.equal(acct[0].match, { ethType: 0x0800, ipProto: 6, ipv4Src: '10.0.0.1', ipv4Dst: '10.0.0.2', tcpDst: 80, inPort: 1 }, 'keyed by where it enters too');
+  assert.equal(acct[0].match, { ethType: 0x0800, ipProto: 6, ipv4Src: '10.0.0.1', ipv4Dst: '10.0.0.2', tcpDst: 80, inPort: 1, ethSrc: '00:00:00:00:00:01' }, 'keyed by where it enters too');
   assert.is(acct[0].tableId, TABLE.accounting);
   assert.is(acct[0].idleTimeout, defaultForwardingOptions.accountingIdleTimeout);
   const syn = byPurpose(out, FlowPurpose.syn);
@@ -58,7 +58,7 @@ test('replies are keyed by the service port; repeated packet-ins within the hold
   const app = new ForwardingApp();
   app.switchUp(DPID, [portDesc(1), portDesc(2)]);
   const reply = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40000, '00:00:00:00:00:02', 0x12), 2), 0);
-  assert.equal(byPurpose(reply, FlowPurpose.accounting)[0].match, { ethType: 0x0800, ipProto: 6, ipv4Src: '10.0.0.2', ipv4Dst: '10.0.0.1', tcpSrc: 80, inPort: 2 });
+  assert.equal(byPurpose(reply, FlowPurpose.accounting)[0].match, { ethType: 0x0800, ipProto: 6, ipv4Src: '10.0.0.2', ipv4Dst: '10.0.0.1', tcpSrc: 80, inPort: 2, ethSrc: '00:00:00:00:00:02' });
   assert.is(byPurpose(reply, FlowPurpose.syn).length, 0, 'no SYN counter on the server side');
   const again = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.2', '10.0.0.1', 6, 80, 40001, '00:00:00:00:00:02', 0x12), 2), 500);
   assert.is(flowMods(again).length, 0, 'same conversation within the hold: nothing');

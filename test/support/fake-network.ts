@@ -203,7 +203,7 @@ export class FakeNetwork {
       const sw = this.switches.get(at.dpid)!;
       const inPort = at.port;
       this.countPort(sw, inPort, 'rx', left, bytes);
-      left = this.throughSwitch(sw, { ...packet, inPort }, host, dst, left, bytes);
+      left = this.throughSwitch(sw, { ...packet, inPort, ethSrc: host.mac }, host, dst, left, bytes);
       path.push({ dpid: sw.dpid, inPort, passed: left });
       if (left === 0 || !dst) break;
       if (dst.dpid === sw.dpid) {

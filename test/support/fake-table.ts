@@ -55,6 +55,7 @@ export interface Packet {
   tcpFlags?: number;
   icmpType?: number;
   inPort?: number;
+  ethSrc?: string;
 }
 
 export type Verdict =
@@ -151,6 +152,7 @@ function packetMatch(p: Packet): Match {
   const v6 = ipaddr.parse(p.src).kind() === 'ipv6';
   const m: Match = {};
   if (p.inPort !== undefined) m.inPort = p.inPort;
+  if (p.ethSrc !== undefined) m.ethSrc = p.ethSrc;
   m.ethType = v6 ? 0x86dd : 0x0800;
   if (p.proto !== undefined) m.ipProto = p.proto;
   if (v6) {
