@@ -24,3 +24,22 @@ export class ManualClock implements Clock {
     return this.ms;
   }
 }
+
+/**
+ * Timers come in from outside too, for the same reason: a deadline of seconds or a retry
+ * after minutes is tested in milliseconds by firing the timer by hand.
+ */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Real timers, unref'd: a pending deadline or retry never keeps a stopping process alive. */
+export const systemTimers: Timers = {
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};

@@ -12,20 +12,10 @@ import type { Alert } from './alert.js';
 import { alertBody, type AlertFormat } from './format.js';
 import type { Post } from './http.js';
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { Timers } from '../clock.js';
 
-/** Real timers, unref'd: a pending retry never keeps a stopping process alive. */
-export const systemTimers: Timers = {
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+// Where the alerts' callers have always found them.
+export { systemTimers, type Timers } from '../clock.js';
 
 export interface RetryPolicy {
   /** Tries in all, the first included. */
