@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { connect as tlsConnect } from 'node:tls';
 import { pino } from 'pino';
 import { OpenFlowServer, type ServerOptions } from '../../controller/switch/server.js';
@@ -277,6 +278,22 @@ test('every close is one log line with its code and reason', async () => {
     assert.ok(got.every(([, r]) => typeof r === 'string' && r.length > 10), JSON.stringify(got));
     assert.ok(closes(lines).every((l) => typeof l.remote === 'string' && typeof l.ageMs === 'number' && typeof l.bytesIn === 'number'));
   });
+});
+
+test('every close and refusal code is documented in the README, and nothing documented is stale', () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const union = (file: string, type: string) => {
+    const src = readFileSync(join(root, file), 'utf8');
+    const block = new RegExp(`export type ${type} =([\\s\\S]*?);`).exec(src)![1]!;
+    return [...block.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]!);
+  };
+  const codes = [...union('controller/switch/connection.ts', 'CloseCode'), ...union('controller/switch/limits.ts', 'RefusalCode'), 'TLS_FAILED'];
+  assert.ok(codes.length >= 12, codes.join(' '));
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('**What the OpenFlow port grants a peer**'), readme.indexOf('**Pointing switches at ofguard.**'));
+  assert.equal(codes.filter((c) => !section.includes(`\`${c}\``)), [], 'undocumented');
+  const documented = [...section.matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1]!);
+  assert.equal(documented.filter((c) => !codes.includes(c)), [], 'documented but not in the code');
 });
 
 test.run();
