@@ -11,6 +11,7 @@ import { purposeOf, FlowPurpose } from '../flows/layout.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Logger } from './log.js';
 import { OpenFlowServer } from './switch/server.js';
+import { defaultPortLimits, type PortLimits } from './switch/limits.js';
 import type { SwitchConnection } from './switch/connection.js';
 import { ForwardingApp, defaultForwardingOptions, type ForwardingOptions } from './forwarding/app.js';
 import { basePipeline } from './forwarding/pipeline.js';
@@ -28,6 +29,8 @@ export interface ControllerOptions {
   forwarding: ForwardingOptions;
   /** How often LLDP probes go out again (links can appear after connect). */
   lldpIntervalMs: number;
+  /** What the OpenFlow port grants a peer: handshake deadline, read rate, connection caps. */
+  limits: PortLimits;
   clock: Clock;
   logger: Logger;
 }
@@ -40,6 +43,7 @@ export const defaultControllerOptions: Omit<ControllerOptions, 'logger'> = {
   missSendLen: 128,
   forwarding: defaultForwardingOptions,
   lldpIntervalMs: 15_000,
+  limits: defaultPortLimits,
   clock: systemClock,
 };
 
@@ -60,7 +64,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
 
   constructor(readonly opts: ControllerOptions) {
     super();
-    this.server = new OpenFlowServer({ port: opts.port, host: opts.host, tls: opts.tls, echoIntervalMs: opts.echoIntervalMs, missSendLen: opts.missSendLen, logger: opts.logger });
+    this.server = new OpenFlowServer({ port: opts.port, host: opts.host, tls: opts.tls, echoIntervalMs: opts.echoIntervalMs, missSendLen: opts.missSendLen, limits: opts.limits, logger: opts.logger });
     this.forwarding = new ForwardingApp(opts.forwarding);
     this.poller = new StatsPoller({ intervalMs: opts.pollIntervalMs, clock: opts.clock, logger: opts.logger });
     this.poller.on('snapshot', (s) => this.emit('snapshot', s));

@@ -7,7 +7,10 @@
 //   node scripts/run-tests.mjs unit            unit tests only (no root, no switch)
 //   node scripts/run-tests.mjs integration     Open vSwitch + Mininet tests (root)
 //   node scripts/run-tests.mjs test/openflow   one folder or file
-import { spawn } from 'node:child_process';
+//
+// Integration tests need root: a run that includes them and is not root runs itself again
+// through sudo, so `npm test` works as printed for root (no sudo needed) and for a user.
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -38,6 +41,12 @@ else {
 }
 // Unit files first: they are fast and tell the most when something is broken.
 files.sort((a, b) => Number(a.startsWith(integrationRoot)) - Number(b.startsWith(integrationRoot)) || a.localeCompare(b));
+
+if (process.getuid() !== 0 && files.some((f) => f.startsWith(integrationRoot))) {
+  const again = spawnSync('sudo', ['--', process.execPath, ...process.argv.slice(1)], { stdio: 'inherit' });
+  if (again.error?.code !== 'ENOENT') process.exit(again.status ?? 1);
+  console.log('[run-tests] the integration tests need root and there is no sudo here: they will fail (run as root)');
+}
 
 function runFile(file) {
   const timeout = file.startsWith(integrationRoot) ? INTEGRATION_TIMEOUT_MS : UNIT_TIMEOUT_MS;

@@ -4,7 +4,7 @@
  * sequence of attacks; shows progress; ends with a report (JSON, SVG chart, summary table).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { Guard } from '../guard.js';
@@ -15,23 +15,24 @@ import { countSuccesses, startHttpClient, startHttpServer } from '../mininet/tra
 import { OFFICE, officeScenario, type Phase } from '../demo/scenario.js';
 import { buildReport, renderSvg, SeriesRecorder, summaryTable, type DemoReport, type SourceSeries } from '../demo/report.js';
 import type { Decision } from '../policy/decision.js';
+import { DemoPrinter, type ProgressOutput } from '../demo/progress.js';
+import { rerunAsRootUnlessRoot } from './elevate.js';
 
 export interface DemoOptions {
   out: string;
   /** stretch or shrink every phase (1 = about 60 s of attacks) */
   scale: number;
   logLevel: string;
-  /** where progress lines go (the terminal by default) */
-  say?: (line: string) => void;
+  /** where progress goes (stdout by default): redrawn in place on a terminal, one line per event elsewhere */
+  output?: ProgressOutput;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `ofguard demo` as typed: as root it runs here, otherwise it runs itself again through sudo. */
 export async function demoCommand(opts: DemoOptions): Promise<void> {
-  if (process.getuid?.() !== 0) {
-    process.stderr.write('ofguard demo builds a Mininet network on Open vSwitch and needs root: sudo bin/ofguard demo\n');
-    process.exit(2);
-  }
+  const code = await rerunAsRootUnlessRoot({ why: 'ofguard demo builds a Mininet network on Open vSwitch', hint: 'bin/ofguard demo' });
+  if (code !== undefined) process.exit(code);
   await runDemo(opts);
 }
 
@@ -39,16 +40,23 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
 export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const out = resolve(opts.out);
   mkdirSync(out, { recursive: true });
-  const say = opts.say ?? ((line: string) => process.stdout.write(line + '\n'));
-  const progress = opts.say ? () => undefined : (text: string) => process.stdout.write(text);
+  const printer = new DemoPrinter(opts.output ?? process.stdout);
+  const say = (line: string) => printer.line(line);
   say(`ofguard demo — report and logs in ${out}`);
   execFileSync('bash', [join(repoRoot(), 'scripts', 'ovs-start.sh')], { stdio: 'inherit' });
 
   const logger = pino({ level: opts.logLevel }, pino.destination({ dest: join(out, 'controller.log'), sync: false }));
+  // Each run starts from a fresh store (no reputation carried over from the last run), and
+  // that store is scratch: the report keeps what the run decided, so the folder goes at the end.
   const stateDir = join(out, `state-${Date.now()}`);
   const port = await freePort();
   const guard = new Guard({ controller: { port, host: '127.0.0.1', pollIntervalMs: 1000 }, dataDir: stateDir, clock: systemClock, logger });
-  await guard.start();
+  try {
+    await guard.start();
+  } catch (err) {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw err;
+  }
   const net = new Mininet();
   const phases = officeScenario(opts.scale);
   const total = phases.reduce((n, p) => n + p.seconds, 0);
@@ -63,8 +71,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    await net.stop();
-    await guard.stop();
+    try {
+      await net.stop();
+    } finally {
+      await guard.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   };
   const onSigint = () => void stop().then(() => process.exit(130));
   process.once('SIGINT', onSigint);
@@ -96,9 +108,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       while (Date.now() - started < phase.seconds * 1000) {
         await sleep(1000);
         const active = guard.activeDecisions().filter((d) => d.action !== 'monitor');
-        progress(`\r        ${Math.round((Date.now() - startMs) / 1000)}s/${total}s · active mitigations: ${active.map((d) => `${d.target.src}:${d.action}`).join(' ') || 'none'}`.padEnd(110));
+        printer.status(`        ${Math.round((Date.now() - startMs) / 1000)}s/${total}s · active mitigations: ${active.map((d) => `${d.target.src}:${d.action}`).join(' ') || 'none'}`);
       }
-      progress('\n');
+      printer.endStatus();
       for (const h of handles) await net.wait(h.handle, 15);
       ran.push({ phase, startMs: started, endMs: Date.now() });
     }

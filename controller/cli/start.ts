@@ -46,7 +46,7 @@ export async function startCommand(opts: StartOptions): Promise<void> {
       ? { key: readFileSync(t.key), cert: readFileSync(t.cert), ...(t.ca ? { ca: readFileSync(t.ca), requestCert: true, rejectUnauthorized: true } : {}) }
       : undefined;
     guard = new Guard({
-      controller: { port: config.openflow.port, host: config.openflow.listen, pollIntervalMs: config.pollIntervalMs, ...(tls ? { tls } : {}) },
+      controller: { port: config.openflow.port, host: config.openflow.listen, limits: config.openflow.limits, pollIntervalMs: config.pollIntervalMs, ...(tls ? { tls } : {}) },
       dataDir: config.dataDir, detect: config.detect, policy: config.policy, scope: config.enforcement.scope, meterFallback: config.enforcement.meterFallback,
       clock: systemClock, logger,
       ...(opts.record ? { recordPath: opts.record } : {}),

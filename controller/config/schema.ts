@@ -5,6 +5,8 @@
  *
  * Defaults worth knowing:
  * - openflow.listen 0.0.0.0, port 6653 (IANA OpenFlow port); TLS only when cert and key are set.
+ * - openflow.limits: a handshake within 10 s of accept, messages at 16 KiB/s or faster after
+ *   a 5 s grace, at most 64 connections per peer address and 1024 in all (switch/limits.ts).
  * - api.listen 127.0.0.1, port 6680: the admin API and /metrics are loopback-only unless
  *   moved on purpose (then protect /metrics, which has no token, by other means).
  * - api.rateLimit: 20 requests/s sustained, bursts of 40, per client address.
@@ -18,6 +20,7 @@ import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
 import { DetectConfigSchema } from '../detect/config.js';
 import { policyConfigSchema } from '../policy/config.js';
+import { defaultPortLimits } from '../switch/limits.js';
 
 const ipAddress = z.string().refine((s) => ipaddr.isValid(s), { message: 'must be an IPv4 or IPv6 address' });
 const tcpPort = z.number().int().min(0).max(65535);
@@ -28,6 +31,23 @@ const tls = z.strictObject({
   key: z.string().min(1),
   ca: z.string().min(1).optional(),
 });
+
+/** What the OpenFlow port grants a peer (controller/switch/limits.ts says why each exists). */
+const portLimits = z
+  .strictObject({
+    /** From TCP accept (before TLS) to a finished OpenFlow handshake; not extended by anything the peer sends. */
+    handshakeTimeoutMs: z.number().int().min(100).max(600_000).default(defaultPortLimits.handshakeTimeoutMs),
+    /** A message in progress must arrive at least this fast once its grace is over. */
+    minReadBytesPerSec: z.number().int().min(1).default(defaultPortLimits.minReadBytesPerSec),
+    /** What any message may take whatever its size. */
+    messageGraceMs: z.number().int().min(100).max(600_000).default(defaultPortLimits.messageGraceMs),
+    /** Open OpenFlow connections in all; more are refused at accept. */
+    maxConnections: z.number().int().min(1).max(1_000_000).default(defaultPortLimits.maxConnections),
+    /** Open OpenFlow connections from one address (a host with many bridges opens one per bridge). */
+    maxConnectionsPerPeer: z.number().int().min(1).max(1_000_000).default(defaultPortLimits.maxConnectionsPerPeer),
+  })
+  .refine((l) => l.maxConnectionsPerPeer <= l.maxConnections, { message: 'maxConnectionsPerPeer must not exceed maxConnections', path: ['maxConnectionsPerPeer'] })
+  .prefault({});
 
 const severity = z.enum(['low', 'medium', 'high', 'critical']);
 
@@ -51,6 +71,7 @@ export const configSchema = z
         listen: ipAddress.default('0.0.0.0'),
         port: tcpPort.default(6653),
         tls: tls.optional(),
+        limits: portLimits,
       })
       .prefault({}),
     /** How often each switch is asked for flow, port and meter statistics. */

@@ -24,6 +24,11 @@ export class MessageFramer {
     return this.buf.length - this.offset;
   }
 
+  /** The declared length of the unfinished message, once its header is in. */
+  get pendingLength(): number | undefined {
+    return this.pendingBytes >= OFP_HEADER_LEN ? this.buf.readUInt16BE(this.offset + 2) : undefined;
+  }
+
   /** Adds a chunk and returns the complete messages it finishes, in order. */
   push(chunk: Buffer): Buffer[] {
     if (this.failed) throw this.failed;

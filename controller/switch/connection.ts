@@ -2,8 +2,10 @@
  * One switch's OpenFlow 1.3 session over a byte stream (TCP or TLS): handshake, echo
  * keepalive, xid-matched requests with timeouts, multipart reassembly, barriers, events
  * for asynchronous messages, and write backpressure. A peer that sends bytes the codec
- * cannot decode is disconnected with the decoder's reason; nothing here throws past the
- * socket.
+ * cannot decode is disconnected with the decoder's reason; so is one whose message in
+ * progress arrives slower than the minimum read rate (limits.ts). Every close is one log
+ * line with a stable code (CloseCode) and its reason; nothing here throws past the
+ * socket. Clock and timers are injected: the deadlines are tested in milliseconds.
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
@@ -29,6 +31,8 @@ import {
 } from '../openflow/index.js';
 import { errorCodeName, errorTypeName, ErrorType, MessageType, MultipartFlags, OFP_VERSION, PortReason } from '../openflow/constants.js';
 import type { Logger } from '../log.js';
+import { systemClock, systemTimers, type Clock, type Timers } from '../clock.js';
+import { defaultPortLimits, messageDeadline, type PortLimits } from './limits.js';
 
 export interface ConnectionOptions {
   /** Echo request interval; a switch silent for 3 intervals is declared dead. */
@@ -38,6 +42,10 @@ export interface ConnectionOptions {
   highWaterBytes: number;
   /** miss_send_len for set-config: how much of a packet a packet-in carries. */
   missSendLen: number;
+  /** The minimum read rate for a message in progress. */
+  limits: Pick<PortLimits, 'minReadBytesPerSec' | 'messageGraceMs'>;
+  clock: Clock;
+  timers: Timers;
   logger: Logger;
 }
 
@@ -46,7 +54,32 @@ export const defaultConnectionOptions: Omit<ConnectionOptions, 'logger'> = {
   requestTimeoutMs: 10_000,
   highWaterBytes: 4 * 1024 * 1024,
   missSendLen: 128,
+  limits: { minReadBytesPerSec: defaultPortLimits.minReadBytesPerSec, messageGraceMs: defaultPortLimits.messageGraceMs },
+  clock: systemClock,
+  timers: systemTimers,
 };
+
+/** Why a connection ended: a stable code, in its close log line and its close event. */
+export type CloseCode =
+  /** the peer closed it (or the network reset it) */
+  | 'PEER_CLOSED'
+  | 'SOCKET_ERROR'
+  /** bytes the codec cannot frame or decode */
+  | 'PROTOCOL_ERROR'
+  /** the peer's hello offers no OpenFlow 1.3 */
+  | 'VERSION_MISMATCH'
+  /** the features or port-description request failed or was not answered */
+  | 'HANDSHAKE_FAILED'
+  /** the handshake was not finished within limits.handshakeTimeoutMs of accept (server.ts) */
+  | 'HANDSHAKE_TIMEOUT'
+  /** a message in progress arrived slower than the minimum read rate */
+  | 'SLOW_MESSAGE'
+  /** silent for three echo intervals */
+  | 'ECHO_TIMEOUT'
+  /** a newer connection from the same datapath took over */
+  | 'REPLACED'
+  /** the controller is stopping */
+  | 'SHUTDOWN';
 
 /** A switch answered a request with an OpenFlow error message. */
 export class SwitchError extends Error {
@@ -80,11 +113,20 @@ interface Pending {
   request: OfpMessage;
   resolve: (reply: OfpMessage) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: unknown;
   /** multipart bodies collected so far (replies with the MORE flag) */
   parts?: MultipartReplyMessage[];
   /** Fast path: each reply part is handed over as bytes instead of being decoded. */
   visit?: (frame: Buffer) => void;
+}
+
+interface MessageInProgress {
+  /** its first byte's offset in the stream */
+  start: number;
+  startedAt: number;
+  /** from its header, once that is in */
+  length: number | undefined;
+  timer: unknown;
 }
 
 /** How many sent messages are remembered by xid so an error can name its cause. */
@@ -97,7 +139,7 @@ export interface SwitchConnectionEvents {
   port_status: [PortStatusMessage];
   /** An error message not tied to a pending request (e.g. a rejected flow-mod). */
   switch_error: [SwitchError, ErrorMessage];
-  close: [string];
+  close: [string, CloseCode];
   /** The socket's write queue fell below the high-water mark. */
   drain: [];
 }
@@ -108,13 +150,15 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
   features?: FeaturesReplyMessage;
   readonly ports = new Map<number, PortDescription>();
   readonly remote: string;
-  readonly connectedAt = Date.now();
+  readonly connectedAt: number;
   /** Round trip of the last echo, ms. */
   echoRttMs = 0;
   closed = false;
   closeReason = '';
+  closeCode?: CloseCode;
   messagesIn = 0;
   messagesOut = 0;
+  bytesIn = 0;
 
   private readonly framer = new MessageFramer();
   /** Set while a received chunk is handled: what is sent meanwhile is written once, after. */
@@ -127,14 +171,17 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
    */
   private readonly sent: Array<OfpMessage | undefined> = new Array(SENT_MEMORY);
   private nextXid = 1;
-  private lastHeard = Date.now();
-  private echoTimer?: NodeJS.Timeout;
+  private lastHeard: number;
+  private echoTimer?: unknown;
   private ready = false;
+  /** The unfinished message, watched against the minimum read rate. */
+  private inProgress?: MessageInProgress;
 
   constructor(private readonly socket: Duplex & { remoteAddress?: string; remotePort?: number; writableLength: number },
     private readonly opts: ConnectionOptions) {
     super();
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.connectedAt = this.lastHeard = opts.clock.now();
     socket.on('data', (chunk: Buffer) => {
       // Everything the handlers send in answer to one chunk leaves in one write (one
       // buffer, one syscall): under a packet-in load the per-write cost was a fifth of the
@@ -142,13 +189,14 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
       this.outBatch = [];
       try {
         this.onData(chunk);
+        if (!this.closed) this.watchMessageInProgress();
       } finally {
         if (!this.closed) this.flush();
         this.outBatch = undefined;
       }
     });
-    socket.on('error', (err: Error) => this.close(`socket error: ${err.message}`));
-    socket.on('close', () => this.close('peer closed the connection'));
+    socket.on('error', (err: Error) => this.close(`socket error: ${err.message}`, 'SOCKET_ERROR'));
+    socket.on('close', () => this.close('peer closed the connection', 'PEER_CLOSED'));
     socket.on('drain', () => this.emit('drain'));
   }
 
@@ -159,8 +207,7 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
   /** Sends hello and runs the handshake; 'ready' is emitted when the switch is usable. */
   start(): void {
     this.send({ version: OFP_VERSION, type: 'hello', xid: 0, elements: [{ type: 'versionbitmap', bitmaps: [1 << OFP_VERSION] }] });
-    this.echoTimer = setInterval(() => this.keepalive(), this.opts.echoIntervalMs);
-    this.echoTimer.unref();
+    this.scheduleKeepalive();
   }
 
   /** True while the socket's queue is below the high-water mark. */
@@ -212,7 +259,7 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
     const xid = msg.xid || this.allocXid();
     const withXid = { ...msg, xid } as OfpMessage;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.opts.timers.setTimeout(() => {
         this.pending.delete(xid);
         reject(new RequestTimeoutError(this.dpid, msg.type, timeoutMs));
       }, timeoutMs);
@@ -220,7 +267,7 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
       try {
         this.send(withXid);
       } catch (err) {
-        clearTimeout(timer);
+        this.opts.timers.clearTimeout(timer);
         this.pending.delete(xid);
         reject(err as Error);
       }
@@ -247,7 +294,7 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
     let entries = 0;
     const count = (e: FlowStatsEntry) => { entries++; visit(e); };
     return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.opts.timers.setTimeout(() => {
         this.pending.delete(xid);
         reject(new RequestTimeoutError(this.dpid, 'flow stats', timeoutMs));
       }, timeoutMs);
@@ -257,7 +304,7 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
         visit: (frame) => {
           const { flags } = visitFlowStatsReply(frame, count);
           if (flags & MultipartFlags.REPLY_MORE) return;
-          clearTimeout(timer);
+          this.opts.timers.clearTimeout(timer);
           this.pending.delete(xid);
           resolve(entries);
         },
@@ -266,7 +313,7 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
       try {
         this.send(request);
       } catch (err) {
-        clearTimeout(timer);
+        this.opts.timers.clearTimeout(timer);
         this.pending.delete(xid);
         reject(err as Error);
       }
@@ -283,18 +330,27 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
     return this.recall(xid);
   }
 
-  close(reason: string): void {
+  /** Ends the session, once: one log line with the code and reason, then the close event. */
+  close(reason: string, code: CloseCode): void {
     if (this.closed) return;
     this.closed = true;
     this.closeReason = reason;
-    clearInterval(this.echoTimer);
+    this.closeCode = code;
+    this.opts.timers.clearTimeout(this.echoTimer);
+    this.forgetMessageInProgress();
     for (const [xid, p] of this.pending) {
-      clearTimeout(p.timer);
+      this.opts.timers.clearTimeout(p.timer);
       p.reject(new ConnectionClosedError(this.dpid, reason));
       this.pending.delete(xid);
     }
     this.socket.destroy();
-    this.emit('close', reason);
+    const line = {
+      code, reason, remote: this.remote, ...(this.dpid ? { dpid: this.dpid } : {}),
+      handshaken: this.ready, ageMs: this.opts.clock.now() - this.connectedAt, bytesIn: this.bytesIn,
+    };
+    if (code === 'SHUTDOWN') this.log.info(line, 'switch connection closed');
+    else this.log.warn(line, 'switch connection closed');
+    this.emit('close', reason, code);
   }
 
   /** Writes what the current chunk's handlers have sent so far (before the socket ends). */
@@ -325,21 +381,68 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
     return xid;
   }
 
+  private scheduleKeepalive(): void {
+    this.echoTimer = this.opts.timers.setTimeout(() => {
+      this.keepalive();
+      if (!this.closed) this.scheduleKeepalive();
+    }, this.opts.echoIntervalMs);
+  }
+
   private keepalive(): void {
-    const silentMs = Date.now() - this.lastHeard;
+    const silentMs = this.opts.clock.now() - this.lastHeard;
     if (silentMs > 3 * this.opts.echoIntervalMs) {
-      this.log.warn({ dpid: this.dpid, remote: this.remote, silentMs }, 'switch stopped answering echo: disconnecting');
-      this.close(`no echo reply for ${silentMs} ms`);
+      this.close(`no echo reply for ${silentMs} ms`, 'ECHO_TIMEOUT');
       return;
     }
-    const started = Date.now();
+    const started = this.opts.clock.now();
     this.request({ version: OFP_VERSION, type: 'echo_request', xid: 0, data: Buffer.alloc(0) }, 3 * this.opts.echoIntervalMs)
-      .then(() => { this.echoRttMs = Date.now() - started; })
+      .then(() => { this.echoRttMs = this.opts.clock.now() - started; })
       .catch(() => { /* silence is handled by the lastHeard check above */ });
   }
 
+  /**
+   * After each chunk: an unfinished message gets a deadline from its first byte (grace plus
+   * its length at the minimum rate, limits.ts), set again only once its header tells the
+   * length; bytes trickling in never move it. The next message starts a deadline of its own.
+   */
+  private watchMessageInProgress(): void {
+    const pending = this.framer.pendingBytes;
+    if (pending === 0) return this.forgetMessageInProgress();
+    const start = this.bytesIn - pending;
+    const length = this.framer.pendingLength;
+    const current = this.inProgress;
+    if (current?.start === start) {
+      if (current.length !== undefined || length === undefined) return;
+      this.opts.timers.clearTimeout(current.timer);
+      current.length = length;
+      current.timer = this.armSlowMessage(current);
+      return;
+    }
+    this.forgetMessageInProgress();
+    const m: MessageInProgress = { start, startedAt: this.opts.clock.now(), length, timer: undefined };
+    m.timer = this.armSlowMessage(m);
+    this.inProgress = m;
+  }
+
+  private armSlowMessage(m: MessageInProgress): unknown {
+    const { limits, clock, timers } = this.opts;
+    const due = messageDeadline(m.startedAt, m.length, limits);
+    return timers.setTimeout(() => {
+      const received = this.bytesIn - m.start;
+      this.close(`message ${m.length === undefined ? 'header' : `of ${m.length} bytes`} incomplete after ${clock.now() - m.startedAt} ms: `
+        + `${received} bytes received (minimum ${limits.minReadBytesPerSec} bytes/s after ${limits.messageGraceMs} ms)`, 'SLOW_MESSAGE');
+    }, Math.max(0, due - clock.now()));
+  }
+
+  private forgetMessageInProgress(): void {
+    if (!this.inProgress) return;
+    this.opts.timers.clearTimeout(this.inProgress.timer);
+    this.inProgress = undefined;
+  }
+
   private onData(chunk: Buffer): void {
-    this.lastHeard = Date.now();
+    this.lastHeard = this.opts.clock.now();
+    this.bytesIn += chunk.length;
     let frames: Buffer[];
     try {
       frames = this.framer.push(chunk);
@@ -383,9 +486,8 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
   }
 
   private protocolViolation(err: unknown): void {
-    const reason = err instanceof OpenFlowDecodeError ? `malformed OpenFlow message: ${err.message}` : `framing failed: ${String(err)}`;
-    this.log.warn({ dpid: this.dpid, remote: this.remote, code: (err as OpenFlowDecodeError).code }, reason);
-    this.close(reason);
+    // The decoder's message starts with its own code (OFP_BAD_TYPE: ...).
+    this.close(err instanceof OpenFlowDecodeError ? `malformed OpenFlow message: ${err.message}` : `framing failed: ${String(err)}`, 'PROTOCOL_ERROR');
   }
 
   private dispatch(msg: OfpMessage): void {
@@ -422,13 +524,12 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
       : msg.version >= OFP_VERSION; // no bitmap: the peer speaks its header version and below
     if (!supports13) {
       const text = `ofguard speaks OpenFlow 1.3 only; peer offered version ${msg.version}`;
-      this.log.warn({ remote: this.remote, version: msg.version }, 'refusing switch: no common OpenFlow version');
       try {
         this.send({ version: Math.min(msg.version, OFP_VERSION), type: 'error', xid: msg.xid, errorType: ErrorType.HELLO_FAILED, code: 0, data: Buffer.from(text) });
       } finally {
         this.flush();
         this.socket.end();
-        this.close(text);
+        this.close(text, 'VERSION_MISMATCH');
       }
       return;
     }
@@ -446,7 +547,7 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
       this.log.info({ dpid: this.dpid, remote: this.remote, ports: ports.length, tables: this.features.nTables }, 'switch connected');
       this.emit('ready');
     } catch (err) {
-      if (!this.closed) this.close(`handshake failed: ${(err as Error).message}`);
+      if (!this.closed) this.close(`handshake failed: ${(err as Error).message}`, 'HANDSHAKE_FAILED');
     }
   }
 
@@ -459,7 +560,7 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
     const cause = p?.request ?? this.recall(msg.xid);
     const err = new SwitchError(this.dpid, msg.errorType, msg.code, cause);
     if (p) {
-      clearTimeout(p.timer);
+      this.opts.timers.clearTimeout(p.timer);
       this.pending.delete(msg.xid);
       p.reject(err);
       return;
@@ -486,7 +587,7 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
   private settle(msg: OfpMessage): void {
     const p = this.pending.get(msg.xid);
     if (!p) return;
-    clearTimeout(p.timer);
+    this.opts.timers.clearTimeout(p.timer);
     this.pending.delete(msg.xid);
     p.resolve(msg);
   }

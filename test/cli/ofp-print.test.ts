@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { encodeMessage } from '../../controller/openflow/index.js';
 import { basePipeline } from '../../controller/forwarding/pipeline.js';
 import { pcapOfMessages } from '../support/pcap.js';
+import { CONFORMANCE_OF13_DIR as CONFORMANCE } from '../support/conformance.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CONFORMANCE = process.env.OFGUARD_CONFORMANCE_DIR ?? join(ROOT, '..', 'shared', 'conformance', 'ryu', 'of13');
 
 function ofguard(...args: string[]) {
   // Straight from the TypeScript sources, so the test needs no build step.

@@ -26,7 +26,10 @@ function tempFile(text: string, name = 'ofguard.json'): string {
 test('no config at all gives the documented defaults, frozen', () => {
   const c = loadConfig();
   assert.equal(c.api, { enabled: true, listen: '127.0.0.1', port: 6680, rateLimit: { perSecond: 20, burst: 40 } });
-  assert.equal(c.openflow, { listen: '0.0.0.0', port: 6653 });
+  assert.equal(c.openflow, {
+    listen: '0.0.0.0', port: 6653,
+    limits: { handshakeTimeoutMs: 10_000, minReadBytesPerSec: 16_384, messageGraceMs: 5000, maxConnections: 1024, maxConnectionsPerPeer: 64 },
+  });
   assert.is(c.pollIntervalMs, 1000);
   assert.is(c.dataDir, 'data');
   assert.is(c.logging.level, 'info');

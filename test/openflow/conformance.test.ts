@@ -6,17 +6,16 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeMessage, encodeMessage, OpenFlowDecodeError } from '../../controller/openflow/index.js';
 import { compareWithRyu, parseRyuJson } from './ryu-compare.js';
+import { CONFORMANCE_OF13_DIR as dir } from '../support/conformance.js';
 
-const dir = process.env.OFGUARD_CONFORMANCE_DIR ?? fileURLToPath(new URL('../../../shared/conformance/ryu/of13/', import.meta.url));
 const EXPECTED_PAIRS = 104;
 
 test('conformance folder exists', () => {
-  assert.ok(existsSync(dir), `missing ${dir} (set OFGUARD_CONFORMANCE_DIR)`);
+  assert.ok(existsSync(dir), `missing ${dir}`);
 });
 
 test('every .packet decodes, matches Ryu, and re-encodes byte for byte', () => {
@@ -41,10 +40,11 @@ test('every .packet decodes, matches Ryu, and re-encodes byte for byte', () => {
   }
   assert.equal(failures, []);
   assert.is(walked, EXPECTED_PAIRS);
-  // Every file in the folder is accounted for: pairs, plus the truncation marker and its JSON.
+  // Every file in the folder is accounted for: pairs, the truncation marker and its JSON,
+  // and the Apache-2.0 license and origin statement that travel with Ryu's data.
   const accounted = new Set(packets.flatMap((p) => [p, `${p}.json`]));
   const rest = files.filter((f) => !accounted.has(f));
-  assert.equal(rest, ['libofproto-OFP13-flow_mod.packet.truncated64.json', 'libofproto-OFP13-flow_mod.truncated64']);
+  assert.equal(rest, ['LICENSE', 'README.md', 'libofproto-OFP13-flow_mod.packet.truncated64.json', 'libofproto-OFP13-flow_mod.truncated64']);
 });
 
 test('truncated64: the first 64 bytes of a flow-mod fail with OFP_TRUNCATED', () => {

@@ -3,13 +3,13 @@
  * never another error, never hang. Whatever decodes must re-encode and decode to the same
  * object. Deterministic (seeded) so a failure reproduces.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeMessage, encodeMessage, MessageFramer, OpenFlowDecodeError } from '../../controller/openflow/index.js';
 import { fixtures } from './fixtures.js';
+import { CONFORMANCE_OF13_DIR as dir } from '../support/conformance.js';
 
 let seed = 0x9e3779b9;
 function rand(): number {
@@ -47,10 +47,9 @@ function withHeader(body: Buffer, type: number): Buffer {
   return b;
 }
 
-const dir = process.env.OFGUARD_CONFORMANCE_DIR ?? fileURLToPath(new URL('../../../shared/conformance/ryu/of13/', import.meta.url));
 const seeds: Buffer[] = [
   ...fixtures.map((f) => f.bytes),
-  ...(existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.packet')).map((f) => readFileSync(join(dir, f))) : []),
+  ...readdirSync(dir).filter((f) => f.endsWith('.packet')).map((f) => readFileSync(join(dir, f))),
 ];
 
 test('random bodies behind valid headers, every message type', () => {

@@ -10,7 +10,7 @@ import type { FlowStatsEntry, MeterStats, PortStats } from '../../controller/ope
 import { cookieFor, FlowPurpose } from '../../flows/layout.js';
 import { StatsPoller, type PollerConnection } from '../../controller/stats/poller.js';
 import type { PollRound } from '../../controller/stats/snapshot.js';
-import { ManualTimers, settle } from '../support/manual-timers.js';
+import { ManualTimers, advanceSettled, settle } from '../support/manual-timers.js';
 
 /** A switch whose replies the test releases: each reply answers with the counters as they are then. */
 class ScriptedSwitch implements PollerConnection {
@@ -102,7 +102,7 @@ test('a round holds every switch polled together; one answering after the deadli
   poller.add(b);
   const first = poller.pollRound();
   await settle(); // a answers at once
-  await timers.advance(1000); // b has not answered by the deadline
+  await advanceSettled(timers, 1000); // b has not answered by the deadline
   await first;
   assert.equal(rounds.map((r) => r.snapshots.map((s) => s.dpid)), [['0a']]);
   // b answers late: its snapshot waits for the next round, which also polls both again.
@@ -132,10 +132,10 @@ test('start() polls a round every interval on the interval\'s cadence; stop() en
   const { timers, poller, rounds } = setup(500);
   poller.add(new ScriptedSwitch('01'));
   poller.start();
-  await timers.advance(2000);
+  await advanceSettled(timers, 2000);
   assert.is(rounds.length, 4);
   poller.stop();
-  await timers.advance(2000);
+  await advanceSettled(timers, 2000);
   assert.is(rounds.length, 4);
 });
 

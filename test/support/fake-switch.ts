@@ -13,6 +13,10 @@ export interface FakeSwitchOptions {
   ports?: PortDescription[];
   /** answer echo requests (false = a switch that hangs) */
   answerEcho?: boolean;
+  /** answer the features request (false = a peer that says hello and never finishes the handshake) */
+  answerFeatures?: boolean;
+  /** connect from this loopback address (127.0.0.2, ...) to be another peer */
+  localAddress?: string;
   /** hello version bitmap to offer; default OpenFlow 1.3 only */
   helloVersion?: number;
   helloBitmap?: number;
@@ -34,7 +38,7 @@ export class FakeSwitch {
   private readonly framer = new MessageFramer();
 
   constructor(private readonly opts: FakeSwitchOptions) {
-    this.socket = connect(opts.port, '127.0.0.1');
+    this.socket = connect({ port: opts.port, host: '127.0.0.1', ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     this.socket.on('close', () => { this.closed = true; });
     this.socket.on('error', () => { this.closed = true; });
     this.socket.on('connect', () => {
@@ -75,6 +79,7 @@ export class FakeSwitch {
   private handle(msg: OfpMessage): void {
     switch (msg.type) {
       case 'features_request':
+        if (this.opts.answerFeatures === false) break;
         return this.send({ version: OFP_VERSION, type: 'features_reply', xid: msg.xid, dpid: this.opts.dpid, nBuffers: 0, nTables: 254, auxiliaryId: 0, capabilities: 0x4f, reserved: 0 });
       case 'echo_request':
         if (this.opts.answerEcho !== false) this.send({ version: OFP_VERSION, type: 'echo_reply', xid: msg.xid, data: msg.data });
