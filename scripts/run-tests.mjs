@@ -3,7 +3,7 @@
 // that crashes or hangs cannot take the others with it, and sums the results into the
 // closing line CI reads: "N passed, N failed".
 //
-//   node scripts/run-tests.mjs                 all suites (unit, then integration)
+//   node scripts/run-tests.mjs                 all suites (lint, unit, then integration)
 //   node scripts/run-tests.mjs unit            unit tests only (no root, no switch)
 //   node scripts/run-tests.mjs integration     Open vSwitch + Mininet tests (root)
 //   node scripts/run-tests.mjs test/openflow   one folder or file
@@ -75,6 +75,16 @@ function runFile(file) {
 }
 
 let passed = 0, failed = 0, skipped = 0;
+// The whole run lints the tree first and counts it as one check: CI's total includes it.
+if (!arg) {
+  const started = Date.now();
+  const lint = spawnSync(process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), '.'], { cwd: root, encoding: 'utf8' });
+  const ok = lint.status === 0;
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} lint: eslint .  (${(Date.now() - started) / 1000 | 0} s)`);
+  if (!ok) console.log(`${lint.stdout ?? ''}${lint.stderr ?? ''}`.split('\n').map((l) => '    ' + l).join('\n'));
+}
 for (const file of files) {
   const r = await runFile(file);
   passed += r.passed; failed += r.failed; skipped += r.skipped;
