@@ -10,12 +10,13 @@
  *                the protocol is known) or a drop, per configuration. A victim throttle has
  *                no safe fallback — dropping everything sent to a victim is the attack's
  *                goal — so it is not installed (and counted)
- *   rejected     the switch refused the match or instructions: nothing to install
+ *
+ * A decision no fallback can hold on a switch is a failed decision there (failures.ts).
  */
 import type { Decision } from '../policy/decision.js';
 import ipaddr from 'ipaddr.js';
 
-export type FallbackKind = 'aggregate' | 'no-meter' | 'rejected';
+export type FallbackKind = 'aggregate' | 'no-meter';
 export type MeterFallback = 'selective-drop' | 'drop';
 
 /** The aggregate prefix lengths for a table-full fallback. */
@@ -37,8 +38,6 @@ export function degrade(decision: Decision, fallbacks: readonly FallbackKind[], 
 
 function degradeOnce(d: Decision, kind: FallbackKind, meterFallback: MeterFallback): Decision | undefined {
   switch (kind) {
-    case 'rejected':
-      return undefined;
     case 'no-meter': {
       if (d.action === 'throttle-victim') return undefined;
       if (d.action !== 'rate-limit') return d;

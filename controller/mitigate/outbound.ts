@@ -8,10 +8,12 @@
  *
  * Errors the switch returns are handled, never dropped silently: expected ones are ignored
  * or retried on purpose (see `handle`), the rest come back as rejections with a kind the
- * enforcer turns into a fallback, and every one is counted by type/code.
+ * enforcer turns into a fallback or a failed decision, and every one is counted by
+ * type/code. A message the codec cannot encode is not sent and comes back on its own
+ * (`unencodable`): it never takes the rest of the batch down with it.
  */
 import type { ErrorMessage, FlowModMessage, OfpMessage } from '../openflow/index.js';
-import { describeError, encodeMessage } from '../openflow/index.js';
+import { describeError, encodeMessage, OpenFlowEncodeError } from '../openflow/index.js';
 import { ErrorType, FlowModCommand, MeterModCommand } from '../openflow/constants.js';
 import type { SwitchError } from '../switch/connection.js';
 import type { Logger } from '../log.js';
@@ -45,6 +47,13 @@ export interface Rejection {
   kind: RejectionKind;
 }
 
+/** A message the codec refused: never written to the switch. */
+export interface Unencodable {
+  message: OfpMessage;
+  /** The codec's error, e.g. "OFP_ENCODE_BAD_VALUE: not a valid IPv6 address: ..." */
+  error: string;
+}
+
 export interface OutboundResult {
   /** Messages written, retries included. */
   sent: number;
@@ -54,8 +63,9 @@ export interface OutboundResult {
   /** Errors answered with a retry that worked. */
   retried: number;
   rejected: Rejection[];
-  /** Flow-mods not sent because the meter they use was rejected. */
+  /** Flow-mods not sent because the meter they use was rejected or could not be encoded. */
   withheld: FlowModMessage[];
+  unencodable: Unencodable[];
 }
 
 export interface OutboundOptions {
@@ -79,13 +89,21 @@ export function stageOf(msg: OfpMessage): Stage {
   return 'flow';
 }
 
-/** The batch in stage order, identical messages sent once. */
-export function orderBatch(batch: readonly OfpMessage[]): { stages: OfpMessage[][]; duplicates: number } {
+/** The batch in stage order, identical messages sent once, those the codec refuses set apart. */
+export function orderBatch(batch: readonly OfpMessage[]): { stages: OfpMessage[][]; duplicates: number; unencodable: Unencodable[] } {
   const stages: OfpMessage[][] = STAGES.map(() => []);
   const seen = new Set<string>();
+  const unencodable: Unencodable[] = [];
   let duplicates = 0;
   for (const msg of batch) {
-    const key = encodeMessage(msg.xid ? { ...msg, xid: 0 } : msg).toString('latin1');
+    let key: string;
+    try {
+      key = encodeMessage(msg.xid ? { ...msg, xid: 0 } : msg).toString('latin1');
+    } catch (err) {
+      if (!(err instanceof OpenFlowEncodeError)) throw err;
+      unencodable.push({ message: msg, error: err.message });
+      continue;
+    }
     if (seen.has(key)) {
       duplicates++;
       continue;
@@ -93,7 +111,7 @@ export function orderBatch(batch: readonly OfpMessage[]): { stages: OfpMessage[]
     seen.add(key);
     stages[STAGES.indexOf(stageOf(msg))]!.push(msg);
   }
-  return { stages, duplicates };
+  return { stages, duplicates, unencodable };
 }
 
 export function rejectionKind(errorType: number, code: number): RejectionKind {
@@ -139,9 +157,13 @@ export class Outbound {
   }
 
   private async run(batch: readonly OfpMessage[]): Promise<OutboundResult> {
-    const { stages, duplicates } = orderBatch(batch);
-    const result: OutboundResult = { sent: 0, duplicates, ignored: 0, retried: 0, rejected: [], withheld: [] };
+    const { stages, duplicates, unencodable } = orderBatch(batch);
+    const result: OutboundResult = { sent: 0, duplicates, ignored: 0, retried: 0, rejected: [], withheld: [], unencodable };
     const failedMeters = new Set<number>();
+    for (const u of unencodable) {
+      if (u.message.type === 'meter_mod' && u.message.command !== MeterModCommand.DELETE) failedMeters.add(u.message.meterId);
+      this.opts.logger.warn({ dpid: this.conn.dpid, err: u.error, cause: describeMessage(u.message) }, 'mitigation message not sent: the codec refused it');
+    }
     for (const stage of stages) {
       const msgs: OfpMessage[] = [];
       for (const msg of stage) {

@@ -14,9 +14,9 @@
  * spoofed trusted address is blocked only where the forged traffic enters.
  */
 import ipaddr from 'ipaddr.js';
-import { applyMeter, flowMod, gotoTable, meterMod } from '../openflow/index.js';
+import { applyMeter, encodeMessage, flowMod, gotoTable, meterMod, OpenFlowEncodeError } from '../openflow/index.js';
 import type { FlowModMessage, Instruction, Match, MeterBand, MeterModMessage } from '../openflow/index.js';
-import { FlowModFlags, MeterFlags, MeterModCommand } from '../openflow/constants.js';
+import { FlowModFlags, MeterFlags, MeterModCommand, Port } from '../openflow/constants.js';
 import { cookieFor, FlowPurpose, PRIORITY, purposeOf, TABLE, TIMEOUTS } from '../../flows/layout.js';
 import type { Decision, MitigationAction } from '../policy/decision.js';
 import { MitigateError } from './errors.js';
@@ -110,8 +110,8 @@ function prefixOf(text: string, bits: number | undefined, what: string): Prefix 
   const full = family === 'ipv4' ? 32 : 128;
   // An IPv4-mapped prefix (::ffff:a.b.c.d/120) is the IPv4 network it maps (/24).
   const length = bits === undefined ? full : mapped ? bits - 96 : bits;
-  // A /0 would match every packet of the family: no decision means that, so refuse it.
-  if (!Number.isInteger(length) || length < 1 || length > full) {
+  // A /0 matches every packet of the family (only ever forced by the operator: policy/address.ts isWide).
+  if (!Number.isInteger(length) || length < 0 || length > full) {
     throw new MitigateError('MITIGATE_BAD_TARGET', `bad prefix length ${String(bits)} for ${what} ${text}`);
   }
   const network = length === full ? addr
@@ -145,7 +145,8 @@ function buildMatch(parts: MatchParts): Match {
   m.ethType = family === 'ipv6' ? ETH_IPV6 : ETH_IPV4;
   if (parts.proto !== undefined) m.ipProto = parts.proto;
   const v6 = family === 'ipv6';
-  if (parts.src) {
+  // A /0 source is no address field at all: the eth_type alone matches the whole family.
+  if (parts.src && parts.src.bits > 0) {
     if (v6) m.ipv6Src = parts.src.address; else m.ipv4Src = parts.src.address;
     if (parts.src.bits < parts.src.full) {
       if (v6) m.ipv6SrcMask = maskText(parts.src); else m.ipv4SrcMask = maskText(parts.src);
@@ -170,12 +171,21 @@ function hasPorts(proto: number | undefined): boolean {
   return proto === IP_TCP || proto === IP_UDP || proto === IP_SCTP;
 }
 
+/** The codec writes fixed-width fields as they come: a value past the field's width would wrap, so it is refused here. */
+function assertFits(value: number | undefined, max: number, what: string, code: 'MITIGATE_BAD_TARGET' | 'MITIGATE_BAD_DECISION'): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= max)) {
+    throw new MitigateError(code, `${what} ${String(value)} is not an integer 0-${max}`);
+  }
+}
+
 function meterSpecFor(decision: Decision): MeterSpec {
   const rate = decision.rate;
   if (!rate || !(rate.rate > 0)) {
     throw new MitigateError('MITIGATE_BAD_DECISION', `decision ${decision.id} (${decision.action}) has no meter rate`);
   }
   const burst = rate.burst !== undefined && rate.burst > 0 ? Math.round(rate.burst) : 0;
+  assertFits(Math.round(rate.rate), 0xffff_ffff, `decision ${decision.id}: meter rate`, 'MITIGATE_BAD_DECISION');
+  assertFits(burst, 0xffff_ffff, `decision ${decision.id}: meter burst`, 'MITIGATE_BAD_DECISION');
   const flags = (rate.unit === 'kbps' ? MeterFlags.KBPS : MeterFlags.PKTPS) | MeterFlags.STATS | (burst ? MeterFlags.BURST : 0);
   return { flags, bands: [{ type: 'drop', rate: Math.max(1, Math.round(rate.rate)), burstSize: burst }] };
 }
@@ -183,6 +193,9 @@ function meterSpecFor(decision: Decision): MeterSpec {
 /** The guard flow (and meter) for one decision. `installAt` starts the hard timeout. */
 export function templateFor(decision: Decision, installAt: number = decision.updatedAt ?? decision.createdAt): DecisionTemplate {
   const t = decision.target;
+  assertFits(t.proto, 0xff, 'protocol', 'MITIGATE_BAD_TARGET');
+  assertFits(t.dstPort, 0xffff, 'destination port', 'MITIGATE_BAD_TARGET');
+  assertFits(t.inPort, Port.MAX, 'ingress port', 'MITIGATE_BAD_TARGET');
   // A victim throttle matches every source (0.0.0.0/0 in its target): only its destination counts.
   if (decision.action === 'throttle-victim') return victimTemplate(decision, installAt);
   const src = prefixOf(t.src, t.srcPrefix, 'source');
@@ -229,6 +242,34 @@ function victimTemplate(decision: Decision, installAt: number): DecisionTemplate
     },
     meter: meterSpecFor(decision),
   };
+}
+
+/**
+ * Throws the MitigateError that keeps a decision from becoming flows, if any: its template
+ * (MITIGATE_BAD_TARGET, MITIGATE_BAD_DECISION), then the codec's word on the flow-mod and
+ * meter-mod a switch would be sent (MITIGATE_NOT_ENCODABLE). Checked once per version of a
+ * decision, so one that can never be installed is refused on its own, before any batch.
+ */
+export function assertExpressible(decision: Decision): void {
+  const template = templateFor(decision);
+  const what = `decision ${decision.id} (${decision.action})`;
+  // The meter id is chosen per switch; any valid one encodes the same way.
+  assertEncodable(guardFlowMod(template.flow, template.meter ? 1 : undefined), what);
+  if (template.meter) assertEncodable(meterModFor(template.meter, 1), what);
+}
+
+/** The whitelist's allow flows, each one checked like a decision's (throws MitigateError). */
+export function assertWhitelistExpressible(cidrs: readonly string[]): void {
+  whitelistFlows(cidrs).forEach((flow, i) => assertEncodable(guardFlowMod(flow), `whitelist entry ${JSON.stringify(cidrs[i])}`));
+}
+
+function assertEncodable(msg: FlowModMessage | MeterModMessage, what: string): void {
+  try {
+    encodeMessage(msg);
+  } catch (err) {
+    if (!(err instanceof OpenFlowEncodeError)) throw err;
+    throw new MitigateError('MITIGATE_NOT_ENCODABLE', `${what}: ${err.message}`);
+  }
 }
 
 /** Allow flows for whitelisted networks: above every drop, permanent, no flow-removed. */

@@ -8,13 +8,15 @@ import { decisionIdOf, FlowPurpose, purposeOf, TABLE } from '../../flows/layout.
 import { guardFlowMod, meterModFor, templateFor } from '../../controller/mitigate/templates.js';
 import { FakeTable, FakeTableSwitch } from '../support/fake-table.js';
 import { MitigateError } from '../../controller/mitigate/errors.js';
-import { decision, MINUTE, T0 } from './helpers.js';
+import type { Decision } from '../../controller/policy/decision.js';
+import { ManualTimers } from '../support/manual-timers.js';
+import { decision, MINUTE, recordingLogger, settle, T0 } from './helpers.js';
 
 const attacker = { src: '203.0.113.7', dst: '10.0.0.1', proto: 6, dstPort: 80 };
 const legit = { src: '192.0.2.50', dst: '10.0.0.1', proto: 6, dstPort: 80 };
 
 function rig(opts: Partial<EnforcerOptions> = {}, tables: FakeTable[] = [new FakeTable()]) {
-  const clock = new ManualClock(T0);
+  const clock = (opts.clock as ManualClock | undefined) ?? new ManualClock(T0);
   const enforcer = new Enforcer({ clock, logger: silentLogger, ...opts });
   const switches = tables.map((t, i) => new FakeTableSwitch(`000000000000000${i + 1}`, t, () => clock.now()));
   return { clock, enforcer, switches, tables };
@@ -149,6 +151,8 @@ test('no meters on the switch: a rate limit becomes a selective drop, a victim t
   assert.not.ok(table!.isDropped({ ...attacker, proto: 17 }), 'only the offending protocol');
   assert.is(table!.lookup(legit).outcome, 'miss', 'traffic to the victim is not dropped');
   assert.equal(enforcer.metrics().fallbacks, { 'no-meter': 1, unplaced: 1 });
+  assert.equal([enforcer.enforcementOf(1), enforcer.enforcementOf(2)?.code], [undefined, 'MITIGATE_SWITCH_REJECTED']);
+  assert.match(enforcer.enforcementOf(2)!.reason, 'no meter left on the switch, and a throttle-victim has no fallback');
 });
 
 test('out of meters reported by the switch: the rate limit falls back to a drop, per config', async () => {
@@ -160,17 +164,73 @@ test('out of meters reported by the switch: the rate limit falls back to a drop,
   assert.equal(held(table!), [`${FlowPurpose.drop}:1`]);
 });
 
-test('a match the switch refuses is logged and counted once, not retried forever', async () => {
-  const { enforcer, switches: [sw], tables: [table] } = rig();
+test('a match the switch refuses (an OpenFlow error traced by xid): that decision is failed there, the others installed; retried on a backoff, not on every sync', async () => {
+  const timers = new ManualTimers(new ManualClock(T0));
+  const log = recordingLogger();
+  const { enforcer, switches: [sw], tables: [table] } = rig({ clock: timers.clock, timers, logger: log.logger });
   sw!.refuse = (m) => (m.type === 'flow_mod' && m.match.ipv6Src ? { errorType: ErrorType.BAD_MATCH, code: 9 } : undefined);
   await enforcer.switchUp(sw!);
-  const report = await enforcer.apply({ decisions: [decision(1, { target: { src: '2001:db8::1' } }), decision(2)], ended: [] });
+  const v6 = decision(1, { target: { src: '2001:db8::1' } });
+  const report = await enforcer.apply({ decisions: [v6, decision(2), decision(3, { target: { src: '198.51.100.3' } })], ended: [] });
   assert.equal(report.switches[0]!.rejected.map((r) => r.kind), ['unsupported']);
-  assert.equal(held(table!), [`${FlowPurpose.drop}:2`]);
+  assert.equal(held(table!), [`${FlowPurpose.drop}:2`, `${FlowPurpose.drop}:3`]);
+  assert.equal(report.failed.map((f) => [f.decisionId, f.code]), [[1, 'MITIGATE_SWITCH_REJECTED']]);
+  const failure = enforcer.enforcementOf(1)!;
+  assert.equal({ ...failure, reason: undefined }, {
+    state: 'failed', decisionId: 1, code: 'MITIGATE_SWITCH_REJECTED', reason: undefined, since: T0, everywhere: false, dpids: [sw!.dpid], retryAt: T0 + 30_000,
+  });
+  assert.match(failure.reason, 'OFPET_BAD_MATCH/OFPBMC_BAD_PREREQ');
+  assert.is(enforcer.enforcementOf(2), undefined);
+  assert.equal(enforcer.metrics().decisionFailures, { MITIGATE_SWITCH_REJECTED: 1 });
+
+  // The engine sends it again, unchanged: not retried, not logged again.
   sw!.clearWire();
-  await enforcer.apply({ decisions: [decision(1, { target: { src: '2001:db8::1' } })], ended: [] });
+  await enforcer.apply({ decisions: [v6], ended: [] });
   assert.equal(sw!.messages(), []);
-  assert.equal(enforcer.metrics().fallbacks, { rejected: 1 });
+  // The backoff falls due: the timer syncs the switch, the switch still refuses, the wait doubles.
+  timers.advance(30_000);
+  await settle();
+  assert.equal(sw!.messages().map((m) => m.type === 'flow_mod' && decisionIdOf(m.cookie)), [1]);
+  assert.is(enforcer.enforcementOf(1)!.retryAt, T0 + 30_000 + 60_000);
+  assert.is(log.count('decision not installed on this switch: tried again later (every other decision is installed)'), 1, 'logged once, not once per sync');
+  assert.equal(enforcer.metrics().decisionFailures, { MITIGATE_SWITCH_REJECTED: 1 });
+  // The switch takes it now: installed at the next retry, no longer failed.
+  sw!.refuse = undefined;
+  timers.advance(60_000);
+  await settle();
+  assert.equal(held(table!), [`${FlowPurpose.drop}:1`, `${FlowPurpose.drop}:2`, `${FlowPurpose.drop}:3`]);
+  assert.is(enforcer.enforcementOf(1), undefined);
+  assert.equal(enforcer.failedDecisions(), []);
+  assert.is(log.count('decision no longer failed'), 1);
+  assert.is(timers.pending, 0, 'nothing left to retry');
+});
+
+test('a switch refusal fails the decision on that switch only; a changed decision or a reconnected switch is tried at once', async () => {
+  const timers = new ManualTimers(new ManualClock(T0));
+  const { enforcer, switches: [a, b], tables: [ta, tb] } = rig({ clock: timers.clock, timers, scope: 'all' }, [new FakeTable(), new FakeTable()]);
+  a!.refuse = (m) => (m.type === 'flow_mod' && m.command === 0 ? { errorType: ErrorType.FLOW_MOD_FAILED, code: 5 } : undefined);
+  for (const sw of [a!, b!]) await enforcer.switchUp(sw);
+  const d = decision(1);
+  await enforcer.apply({ decisions: [d], ended: [] });
+  assert.equal([held(ta!), held(tb!)], [[], [`${FlowPurpose.drop}:1`]]);
+  assert.equal(enforcer.enforcementOf(1)!.dpids, [a!.dpid]);
+  a!.refuse = undefined;
+  a!.clearWire();
+  await enforcer.apply({ decisions: [{ ...d, expiresAt: d.expiresAt + MINUTE, updatedAt: T0 }], ended: [] });
+  assert.equal(held(ta!), [`${FlowPurpose.drop}:1`], 'the new version is tried before the backoff is over');
+  assert.is(enforcer.enforcementOf(1), undefined);
+
+  a!.refuse = (m) => (m.type === 'flow_mod' && m.command === 0 ? { errorType: ErrorType.FLOW_MOD_FAILED, code: 5 } : undefined);
+  ta!.flows = [];
+  await enforcer.switchUp(a!);
+  assert.equal(enforcer.enforcementOf(1)!.dpids, [a!.dpid]);
+  a!.refuse = undefined;
+  await enforcer.switchUp(a!);
+  assert.equal(held(ta!), [`${FlowPurpose.drop}:1`], 'a reconnected switch is tried again at once');
+  assert.is(enforcer.enforcementOf(1), undefined);
+  enforcer.switchDown(a!.dpid);
+  enforcer.switchDown(b!.dpid);
+  assert.is(timers.pending, 0, 'a switch gone takes its retry timer with it');
 });
 
 test('a switch that stops answering: reported, and read back before the next plan', async () => {
@@ -185,13 +245,66 @@ test('a switch that stops answering: reported, and read back before the next pla
   assert.equal(held(table!), [`${FlowPurpose.drop}:1`, `${FlowPurpose.drop}:2`]);
 });
 
-test('invalid decisions are counted by code and skipped', async () => {
+test('a decision that cannot become flows (a zone id the codec refuses) beside good ones: the good ones are installed, the bad one failed, counted and logged once', async () => {
+  const log = recordingLogger();
+  const { enforcer, switches: [sw], tables: [table] } = rig({ logger: log.logger });
+  await enforcer.switchUp(sw!);
+  const zoned = decision(1, { target: { src: 'fe80::1%eth0' } });
+  const good = [decision(2, { target: { src: '198.51.100.2' } }), decision(3, { action: 'rate-limit', rate: { unit: 'pktps', rate: 10 }, target: { src: '2001:db8::3' } })];
+  const report = await enforcer.apply({ decisions: [zoned, ...good], ended: [] });
+  assert.equal(held(table!), [`${FlowPurpose.rateLimit}:3`, `${FlowPurpose.drop}:2`]);
+  assert.is(report.switches[0]!.error, undefined, 'the sync itself went through');
+  assert.equal(report.failed.map((f) => [f.decisionId, f.code, f.everywhere, f.dpids]), [[1, 'MITIGATE_NOT_ENCODABLE', true, [sw!.dpid]]]);
+  assert.match(enforcer.enforcementOf(1)!.reason, 'not a valid IPv6 address');
+  assert.equal(enforcer.metrics().decisionFailures, { MITIGATE_NOT_ENCODABLE: 1 });
+  assert.is(enforcer.metrics().flowsInstalled, 2);
+
+  // Every later sync: the others keep converging, the bad one is neither sent nor logged again.
+  sw!.clearWire();
+  await enforcer.apply({ decisions: [zoned, decision(4, { target: { src: '198.51.100.4' } })], ended: [] });
+  await enforcer.reconcileAll();
+  assert.ok(table!.isDropped({ src: '198.51.100.4', dst: '10.0.0.1' }));
+  assert.not.ok(sw!.messages().some((m) => m.type === 'flow_mod' && decisionIdOf(m.cookie) === 1));
+  assert.is(log.count('decision cannot become flows: not enforced (every other decision is)'), 1);
+  assert.equal(enforcer.metrics().decisionFailures, { MITIGATE_NOT_ENCODABLE: 1 });
+
+  // A corrected version of the decision is installed; one that ends takes its failure with it.
+  await enforcer.apply({ decisions: [decision(1, { target: { src: 'fe80::1' }, updatedAt: T0 + 1 })], ended: [] });
+  assert.ok(table!.isDropped({ src: 'fe80::1', dst: '10.0.0.1' }));
+  assert.is(enforcer.enforcementOf(1), undefined);
+  await enforcer.apply({ decisions: [decision(5, { action: 'rate-limit' })], ended: [] });
+  assert.is(enforcer.enforcementOf(5)!.code, 'MITIGATE_BAD_DECISION');
+  await enforcer.apply({ decisions: [], ended: [decision(5, { action: 'rate-limit' })] });
+  assert.equal(enforcer.failedDecisions(), []);
+});
+
+test('a decision this version cannot read (an action from an old data folder) is failed on its own', async () => {
   const { enforcer, switches: [sw], tables: [table] } = rig();
   await enforcer.switchUp(sw!);
-  await enforcer.apply({ decisions: [decision(1, { action: 'rate-limit' }), decision(2)], ended: [] });
-  await enforcer.apply({ decisions: [], ended: [] });
-  assert.equal(enforcer.metrics().invalid, { MITIGATE_BAD_DECISION: 1 });
+  const unknown = { ...decision(1), action: 'quarantine' } as unknown as Decision;
+  const report = await enforcer.apply({ decisions: [unknown, decision(2)], ended: [] });
   assert.equal(held(table!), [`${FlowPurpose.drop}:2`]);
+  assert.equal(report.failed.map((f) => f.code), ['MITIGATE_BAD_DECISION']);
+  assert.match(enforcer.enforcementOf(1)!.reason, 'decision 1 cannot be read');
+});
+
+test('failed without a switch: a decision that cannot become flows is known failed before any switch connects', async () => {
+  const { enforcer, switches: [sw], tables: [table] } = rig();
+  await enforcer.apply({ decisions: [decision(1, { target: { src: '203.0.113.0', srcPrefix: 40 } }), decision(2)], ended: [] });
+  assert.equal(enforcer.enforcementOf(1)!.code, 'MITIGATE_BAD_TARGET');
+  assert.equal(enforcer.enforcementOf(1)!.dpids, [], 'no switch yet');
+  await enforcer.switchUp(sw!);
+  assert.equal(held(table!), [`${FlowPurpose.drop}:2`]);
+  assert.equal(enforcer.enforcementOf(1)!.dpids, [sw!.dpid], 'every switch it was meant for');
+});
+
+test('table full with nothing coarser left: that decision is failed there, the ones already in stay', async () => {
+  const { enforcer, switches: [sw], tables: [table] } = rig({}, [new FakeTable({ maxFlows: 1 })]);
+  await enforcer.switchUp(sw!);
+  const report = await enforcer.apply({ decisions: [decision(1, { target: { src: '203.0.113.0', srcPrefix: 24 } }), decision(2, { target: { src: '198.51.100.0', srcPrefix: 24 } })], ended: [] });
+  assert.equal(held(table!), [`${FlowPurpose.drop}:1`]);
+  assert.equal(report.failed.map((f) => [f.decisionId, f.code]), [[2, 'MITIGATE_SWITCH_REJECTED']]);
+  assert.match(enforcer.enforcementOf(2)!.reason, 'OFPFMFC_TABLE_FULL, and no coarser flow is left');
 });
 
 test('the hard timeout unblocks on the switch if the controller is gone', async () => {

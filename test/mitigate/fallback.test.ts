@@ -24,11 +24,10 @@ test('aggregate: /24 for IPv4, /64 for IPv6; nothing coarser for a network alrea
   assert.is(degrade(decision(1, { target: { src: '203.0.113.0', srcPrefix: 16 } }), ['aggregate'], 'drop'), undefined);
 });
 
-test('fallbacks compose in order; rejected installs nothing', () => {
+test('fallbacks compose in order', () => {
   const both = degrade(rateLimit, ['no-meter', 'aggregate'], 'selective-drop')!;
   assert.is(both.action, 'selective-drop');
   assert.equal(both.target, { src: '203.0.113.0', srcPrefix: 24, proto: 6 });
-  assert.is(degrade(rateLimit, ['rejected'], 'drop'), undefined);
   assert.is(degrade(rateLimit, [], 'drop'), rateLimit);
 });
 

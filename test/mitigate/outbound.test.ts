@@ -116,4 +116,16 @@ test('a barrier that fails rejects the batch; the next batch still runs', async 
   assert.is(sw.listenerCount('switch_error'), 0);
 });
 
+test('a message the codec refuses is set apart: the rest of the batch is sent, flows of an unencodable meter are withheld', async () => {
+  const { sw, out, table } = setup();
+  const zoned = { ...dropAdd, match: { ethType: 0x86dd, ipv6Src: 'fe80::1%eth0' } };
+  const badMeter = { ...meterAdd, bands: [{ type: 'remark' as 'drop', rate: 10, burstSize: 0 }] };
+  const result = await out.send([zoned, badMeter, flowAdd, dropAdd]);
+  assert.equal(result.unencodable.map((u) => u.message), [zoned, badMeter]);
+  assert.match(result.unencodable[0]!.error, 'OFP_ENCODE_BAD_VALUE');
+  assert.equal(result.withheld, [flowAdd], 'its meter never reached the switch');
+  assert.equal(sw.messages().map((m) => ({ ...m, xid: 0 })), [dropAdd]);
+  assert.is(table.flows.length, 1);
+});
+
 test.run();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  guardFlowMod, hardTimeoutFor, isMitigationCookie, MAX_HARD_TIMEOUT, templateFor, whitelistFlows,
+  assertExpressible, assertWhitelistExpressible, guardFlowMod, hardTimeoutFor, isMitigationCookie, MAX_HARD_TIMEOUT, templateFor, whitelistFlows,
 } from '../../controller/mitigate/templates.js';
 import { MitigateError } from '../../controller/mitigate/errors.js';
 import { cookieFor, FlowPurpose, PRIORITY, TABLE } from '../../flows/layout.js';
@@ -95,6 +95,20 @@ test('bad targets fail with MITIGATE_BAD_TARGET', () => {
   assert.throws(() => templateFor(decision(1, { target: { src: '10.0.0.0', srcPrefix: 0 } })), bad);
   assert.throws(() => templateFor(decision(1, { target: { src: '10.0.0.0', srcPrefix: 33 } })), bad);
   assert.throws(() => templateFor(decision(1, { action: 'selective-drop', target: { src: '10.0.0.1', dst: '2001:db8::1' } })), bad);
+});
+
+test('expressible: a decision whose flow or meter the codec cannot carry, or whose fields would wrap on the wire, is refused with its code', () => {
+  const code = (c: string) => (e: unknown) => e instanceof MitigateError && e.code === c;
+  assert.throws(() => assertExpressible(decision(1, { target: { src: 'fe80::1%eth0' } })), (e: unknown) => code('MITIGATE_NOT_ENCODABLE')(e) && /not a valid IPv6 address/.test((e as Error).message));
+  assert.throws(() => assertExpressible(decision(2, { action: 'rate-limit', rate: { unit: 'pktps', rate: 2 ** 32 + 5 } })), code('MITIGATE_BAD_DECISION'), 'would wrap to 5 pps');
+  assert.throws(() => assertExpressible(decision(3, { action: 'rate-limit', rate: { unit: 'kbps', rate: 10, burst: 2 ** 40 } })), code('MITIGATE_BAD_DECISION'));
+  assert.throws(() => assertExpressible(decision(4, { action: 'selective-drop', target: { proto: 6, dstPort: 70_000 } })), code('MITIGATE_BAD_TARGET'));
+  assert.throws(() => assertExpressible(decision(5, { action: 'selective-drop', target: { proto: 300 } })), code('MITIGATE_BAD_TARGET'));
+  assert.throws(() => assertExpressible(decision(6, { target: { dpid: '0000000000000001', inPort: -1 } })), code('MITIGATE_BAD_TARGET'));
+  assert.throws(() => assertExpressible(decision(7, { action: 'rate-limit' })), code('MITIGATE_BAD_DECISION'));
+  assertExpressible(decision(8, { action: 'rate-limit', rate: { unit: 'pktps', rate: 0xffff_ffff }, target: { src: 'fe80::1', dpid: '0000000000000001', inPort: 3 } }));
+  assertWhitelistExpressible(['192.0.2.0/24', '2001:db8::/32']);
+  assert.throws(() => assertWhitelistExpressible(['192.0.2.0/24', 'fe80::1%eth0']), (e: unknown) => code('MITIGATE_NOT_ENCODABLE')(e) && /whitelist entry "fe80::1%eth0"/.test((e as Error).message));
 });
 
 test('hard timeout: seconds to expiry + grace, from updatedAt ?? createdAt, within 1..65535', () => {
