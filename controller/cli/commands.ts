@@ -8,7 +8,8 @@
  * main.ts calls `registerOperatorCommands(program)`.
  */
 import { Command, Option, type CommanderError } from 'commander';
-import { ConfigError, formatProblem, loadConfig } from '../config/load.js';
+import { ConfigError, formatProblem, loadConfig, type ConfigProblem, type LoadedConfig } from '../config/load.js';
+import { listenWarnings } from '../config/preflight.js';
 import type { DecisionView } from '../api/views.js';
 import { ApiClient, CliError, type ClientFlags } from './client.js';
 import { clip, flattenLeaves, formatScope, formatSeconds, parseAssignment, parseDuration, table } from './format.js';
@@ -276,20 +277,33 @@ export function registerOperatorCommands(program: Command): void {
   registerPolicyCommands(program);
 
   const config = usageExits(program.command('config').description('configuration file tools'));
-  usageExits(config.command('check').description('check a config file (JSON, or YAML for .yaml/.yml): prints "ok" or each problem as "path: reason (line N)"'))
+  usageExits(
+    config
+      .command('check')
+      .description(
+        'check a config file (JSON, or YAML for .yaml/.yml) as start would load it (OFGUARD_* variables included), TLS files, dataDir and free ports too: ' +
+          'prints "ok" or each problem as "path: reason (line N)" (exit 2); a port in use now is a warning',
+      ),
+  )
     .argument('<file>', 'config file')
     .option('--json', 'problems as JSON')
-    .action((file: string, flags: { json?: boolean }) => {
+    .action(async (file: string, flags: { json?: boolean }) => {
+      const bare = (p: ConfigProblem) => ({ path: p.path, reason: p.reason, ...(p.line !== undefined ? { line: p.line } : {}) });
+      let loaded: LoadedConfig;
       try {
-        loadConfig({ file });
+        // The one loader start uses, with the same environment: what passes here, start accepts.
+        loaded = loadConfig({ file, env: process.env });
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        if (flags.json) printJson({ ok: false, code: err.code, problems: err.problems.map(({ at: _at, ...p }) => p) });
+        if (flags.json) printJson({ ok: false, code: err.code, problems: err.problems.map(bare) });
         else for (const p of err.problems) print(formatProblem(p));
-        process.exit(1);
+        process.exit(2);
       }
-      if (flags.json) printJson({ ok: true, problems: [] });
-      else print('ok');
+      // Only a warning: the port may be free by the time start runs (start then names it, exit 2).
+      const warnings = await listenWarnings(loaded.config);
+      if (flags.json) return printJson({ ok: true, problems: [], warnings: warnings.map(bare) });
+      for (const w of warnings) print(`warning: ${formatProblem(w)}`);
+      print('ok');
     });
 }
 

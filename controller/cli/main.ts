@@ -1,6 +1,8 @@
 /**
  * The `ofguard` command line (commander). Subcommands that talk to a running controller
  * go through its admin API; `start` runs the controller in this process.
+ * Exit codes: 0 ok, 1 error, 2 usage or a config start cannot use. Whatever fails, the
+ * user gets one `ofguard: ...` line, never a stack trace.
  */
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -94,20 +96,20 @@ program
     }
   });
 
-function fail(message: string): never {
+function fail(message: string, exitCode: 1 | 2 = 1): never {
   process.stderr.write(`ofguard: ${message}\n`);
-  process.exit(1);
+  process.exit(exitCode);
 }
 
 function parsePort(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) fail(`${flag} must be a TCP port 1-65535, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) fail(`${flag} must be a TCP port 1-65535, got "${v}"`, 2);
   return n;
 }
 
 function parsePositive(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) fail(`${flag} must be a positive number, got "${v}"`);
+  if (!Number.isFinite(n) || n <= 0) fail(`${flag} must be a positive number, got "${v}"`, 2);
   return n;
 }
 
@@ -115,4 +117,9 @@ registerOperatorCommands(program);
 registerOvsCommands(program);
 registerEventsCommand(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Every command reports its own failures; anything else still ends as one line.
+  fail(err instanceof Error ? err.message : String(err));
+}

@@ -1,15 +1,20 @@
 /**
  * `ofguard start`: run the controller with the adaptive core and the admin API until
  * SIGINT/SIGTERM. Configuration: the file (--config), then OFGUARD_* environment
- * variables, then flags; checked once, frozen.
+ * variables, then flags; checked once by loadConfig, the same checks `ofguard config check`
+ * makes (the schema, then the TLS files, dataDir and geo database start needs), frozen.
+ *
+ * A config start cannot use, or a port it cannot listen on, is one line per problem on
+ * stderr naming the field (`ofguard: openflow.tls.cert: cannot read ...`) and exit code 2;
+ * a data folder whose database cannot be opened is a fatal log line and exit code 1.
  */
-import { readFileSync } from 'node:fs';
 import { Guard } from '../guard.js';
 import { systemClock } from '../clock.js';
 import { createLogger } from '../log.js';
-import { ConfigError, formatProblem, loadConfig } from '../config/load.js';
+import { ConfigError, formatProblem, loadConfig, type ConfigProblem, type LoadedConfig } from '../config/load.js';
+import { listenProblem } from '../config/preflight.js';
 import type { Config } from '../config/schema.js';
-import { startApi } from '../api/index.js';
+import { startApi, type RunningApi } from '../api/index.js';
 import { Alerter } from '../alerts/alerter.js';
 
 export interface StartOptions {
@@ -22,29 +27,31 @@ export interface StartOptions {
   record?: string;
 }
 
-function configFrom(opts: StartOptions): Config {
+/** The same lines `config check` prints, on stderr; exit code 2. */
+function refuse(problems: readonly ConfigProblem[]): never {
+  for (const p of problems) process.stderr.write(`ofguard: ${formatProblem(p)}\n`);
+  process.exit(2);
+}
+
+function configFrom(opts: StartOptions): LoadedConfig {
   try {
     return loadConfig({
       file: opts.config, env: process.env,
       flags: { dataDir: opts.data, pollIntervalMs: opts.pollInterval, openflow: { port: opts.port, listen: opts.listen }, logging: { level: opts.logLevel as Config['logging']['level'] | undefined } },
     });
   } catch (err) {
-    process.stderr.write(`ofguard: ${(err as Error).message}\n`);
-    if (err instanceof ConfigError) for (const p of err.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
-    process.exit(2);
+    if (err instanceof ConfigError) refuse(err.problems);
+    throw err;
   }
 }
 
 export async function startCommand(opts: StartOptions): Promise<void> {
-  const config = configFrom(opts);
+  const { config, tls: files } = configFrom(opts);
   const logger = createLogger({ level: config.logging.level });
   let guard: Guard;
   try {
-    const t = config.openflow.tls;
     // Mutual TLS when a CA is given: a switch must present a certificate signed by it.
-    const tls = t
-      ? { key: readFileSync(t.key), cert: readFileSync(t.cert), ...(t.ca ? { ca: readFileSync(t.ca), requestCert: true, rejectUnauthorized: true } : {}) }
-      : undefined;
+    const tls = files ? { key: files.key, cert: files.cert, ...(files.ca ? { ca: files.ca, requestCert: true, rejectUnauthorized: true } : {}) } : undefined;
     guard = new Guard({
       controller: { port: config.openflow.port, host: config.openflow.listen, limits: config.openflow.limits, pollIntervalMs: config.pollIntervalMs, ...(tls ? { tls } : {}) },
       dataDir: config.dataDir, detect: config.detect, policy: config.policy, scope: config.enforcement.scope, meterFallback: config.enforcement.meterFallback,
@@ -52,20 +59,30 @@ export async function startCommand(opts: StartOptions): Promise<void> {
       ...(opts.record ? { recordPath: opts.record } : {}),
     });
   } catch (err) {
-    // A corrupt or unwritable database, a bad whitelist entry, unreadable TLS files: say which and stop.
+    // A corrupt or unwritable database, a bad stored policy, an unwritable trace: say which and stop.
     logger.fatal({ err: (err as Error).message }, 'cannot start');
     process.exit(1);
   }
   try {
     await guard.start();
   } catch (err) {
+    const problem = listenProblem('openflow', config.openflow.listen, config.openflow.port, err);
+    if (problem) refuse([problem]);
     logger.fatal({ err: (err as Error).message, port: config.openflow.port }, 'cannot listen for switches');
+    process.exit(1);
+  }
+  let api: RunningApi | undefined;
+  try {
+    api = config.api.enabled ? await startApi(guard, config) : undefined;
+  } catch (err) {
+    const problem = listenProblem('api', config.api.listen, config.api.port, err);
+    if (problem) refuse([problem]);
+    logger.fatal({ err: (err as Error).message }, 'cannot start the admin API');
     process.exit(1);
   }
   // Alerts listen to the guard's events; delivery never holds the guard (controller/alerts).
   const alerter = new Alerter({ config: config.alerts, clock: systemClock, logger });
   alerter.attach(guard);
-  const api = config.api.enabled ? await startApi(guard, config) : undefined;
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'stopping');
     await api?.close();

@@ -1,23 +1,32 @@
 /**
  * Reading the configuration: file (JSON, or YAML when it ends in .yaml/.yml) < environment
  * (OFGUARD_*) < command-line flags, merged as plain data, then checked once by the schema
- * and frozen. Runtime state never lives in the config. A problem with a field that came
- * from the file is given the file's line.
+ * and frozen, then what start needs from the disk (preflight.ts: TLS files, dataDir). Runtime
+ * state never lives in the config. A problem with a field that came from the file is given
+ * the file's line. `ofguard start` and `ofguard config check` both load through loadConfig,
+ * so a config one refuses the other refuses with the same words.
  *
  * Errors have stable codes:
- * - CONFIG_UNREADABLE  the file cannot be read
+ * - CONFIG_UNREADABLE  the file cannot be read (or is over 4 MiB)
  * - CONFIG_BAD_JSON    the file is not JSON
- * - CONFIG_BAD_YAML    the file is not YAML
+ * - CONFIG_BAD_YAML    the file is not YAML, or expands past the alias limit (an alias bomb)
+ *                      or nests deeper than 64 levels
  * - CONFIG_INVALID     the merged config breaks the schema (unknown fields included);
  *                      `problems` names each field
+ * - CONFIG_UNUSABLE    the config is valid but start could not use it: a TLS file unreadable,
+ *                      not PEM or not matching, dataDir not a folder or not writable, the
+ *                      geo database unreadable; `problems` names each field
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import type { ZodError } from 'zod';
 import { formatPath, unknownFields } from './paths.js';
+import { preflight, type TlsFiles } from './preflight.js';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 
-export type ConfigErrorCode = 'CONFIG_UNREADABLE' | 'CONFIG_BAD_JSON' | 'CONFIG_BAD_YAML' | 'CONFIG_INVALID';
+export type ConfigErrorCode = 'CONFIG_UNREADABLE' | 'CONFIG_BAD_JSON' | 'CONFIG_BAD_YAML' | 'CONFIG_INVALID' | 'CONFIG_UNUSABLE';
+
+export const CONFIG_ERROR_CODES: readonly ConfigErrorCode[] = ['CONFIG_UNREADABLE', 'CONFIG_BAD_JSON', 'CONFIG_BAD_YAML', 'CONFIG_INVALID', 'CONFIG_UNUSABLE'];
 
 export interface ConfigProblem {
   /** Dotted path of the field, e.g. "api.port" or "policy.whitelist[0]"; "(root)" for the file itself. */
@@ -80,7 +89,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Deep merge of plain objects, later layers winning; arrays and scalars are replaced whole. */
+/**
+ * Deep merge of plain objects, later layers winning; arrays and scalars are replaced whole
+ * and unset (undefined) values are skipped. An object never overlays a value of another
+ * kind: `openflow: [1, 2]` in the file stays as it is under `--port 7000`, so the schema
+ * still names it and start refuses what `config check` refuses.
+ */
 export function mergeConfig(...layers: ReadonlyArray<ConfigOverrides | undefined>): ConfigOverrides {
   const out: Record<string, unknown> = {};
   for (const layer of layers) {
@@ -88,7 +102,8 @@ export function mergeConfig(...layers: ReadonlyArray<ConfigOverrides | undefined
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
       const prev = out[key];
-      out[key] = isPlainObject(prev) && isPlainObject(value) ? mergeConfig(prev, value) : value;
+      if (!isPlainObject(value)) out[key] = value;
+      else if (prev === undefined || isPlainObject(prev)) out[key] = mergeConfig(prev as ConfigOverrides | undefined, value);
     }
   }
   return out;
@@ -186,47 +201,88 @@ function locator(doc: Document, lines: LineCounter): ConfigFile['lineOf'] {
   };
 }
 
+/** A config file is a few KiB; far bigger is a mistake (or a device, or a log). */
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+/** A config nests a few levels; the YAML parser runs out of memory on ~100 000 before it can say so. */
+const MAX_NESTING = 64;
+/** Alias expansions allowed when YAML becomes data: the limit that stops an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The deepest bracket nesting in the text, brackets in strings and comments included (an
+ * overcount only for a file with dozens of unclosed brackets in its strings).
+ */
+function bracketDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return max;
+}
+
+function unreadable(path: string, reason: string): ConfigError {
+  return new ConfigError('CONFIG_UNREADABLE', `cannot read ${path}: ${reason}`, [{ path: '(root)', reason: `cannot read ${path}: ${reason}` }]);
+}
+
 /** The file's content as data (not yet checked), with the lines of its fields. */
 export function readConfigFile(path: string): ConfigFile {
   let text: string;
   try {
+    if (statSync(path).size > MAX_FILE_BYTES) throw unreadable(path, `over ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError('CONFIG_UNREADABLE', `cannot read ${path}: ${(err as Error).message}`, [{ path: '(root)', reason: `cannot read ${path}` }]);
+    if (err instanceof ConfigError) throw err;
+    throw unreadable(path, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
   }
+  const yaml = isYamlPath(path);
+  const bad = (reason: string, line?: number) =>
+    new ConfigError(yaml ? 'CONFIG_BAD_YAML' : 'CONFIG_BAD_JSON', `${path} is not ${yaml ? 'YAML' : 'JSON'}${line !== undefined ? ` (line ${line})` : ''}: ${reason}`, [
+      { path: '(root)', reason: `not ${yaml ? 'YAML' : 'JSON'}: ${reason}`, ...(line !== undefined ? { line } : {}) },
+    ]);
+  if (bracketDepth(text) > MAX_NESTING) throw bad(`nested deeper than ${MAX_NESTING} levels`);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (isYamlPath(path)) {
+  if (yaml) {
     const error = doc.errors[0];
-    if (error) {
-      const line = lines.linePos(error.pos[0]).line;
-      const reason = `not YAML: ${error.message.split('\n')[0]}`;
-      throw new ConfigError('CONFIG_BAD_YAML', `${path} is not YAML (line ${line}): ${error.message.split('\n')[0]}`, [{ path: '(root)', reason, line }]);
+    if (error) throw bad(error.message.split('\n')[0]!, lines.linePos(error.pos[0]).line);
+    let data: unknown;
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      // "Excessive alias count indicates a resource exhaustion attack": an alias bomb.
+      throw bad((err as Error).message);
     }
-    return { data: (doc.toJS() ?? {}) as ConfigInput, lineOf: locator(doc, lines) };
+    return { data: (data ?? {}) as ConfigInput, lineOf: locator(doc, lines) };
   }
   try {
     return { data: JSON.parse(text) as ConfigInput, lineOf: locator(doc, lines) };
   } catch (err) {
     const message = (err as Error).message;
     const position = /position (\d+)/.exec(message);
-    const line = position ? lines.linePos(Number(position[1])).line : undefined;
-    throw new ConfigError('CONFIG_BAD_JSON', `${path} is not JSON: ${message}`, [{ path: '(root)', reason: `not JSON: ${message}`, ...(line !== undefined ? { line } : {}) }]);
+    throw bad(message, position ? lines.linePos(Number(position[1])).line : undefined);
   }
 }
 
-/** Is `path` (or a parent of it) set by one of the layers? */
-function setBy(layers: ReadonlyArray<ConfigOverrides | undefined>, path: ReadonlyArray<string | number>): boolean {
-  return layers.some((layer) => {
-    let node: unknown = layer;
-    for (const key of path) {
-      if (!isPlainObject(node) || !(String(key) in node)) return false;
-      node = node[String(key)];
-      if (node === undefined) return false;
-      if (!isPlainObject(node)) return true;
-    }
-    return true;
-  });
+/**
+ * Did the file supply the value at `path`, rather than the environment or a flag? Only then
+ * does a problem there get the file's line. Arrays are replaced whole by the merge, so an
+ * array (and all inside it) is the file's when it is the file's own.
+ */
+function fromFile(file: unknown, merged: unknown, path: ReadonlyArray<string | number>): boolean {
+  let f = file;
+  let m = merged;
+  for (const key of path) {
+    if (Array.isArray(m)) return f === m;
+    if (!isPlainObject(f) || !isPlainObject(m)) return false;
+    f = f[String(key)];
+    m = m[String(key)];
+    // Missing in the file: the file's (its parent's line) unless an override supplied it.
+    if (f === undefined) return m === undefined;
+  }
+  return f === m || (isPlainObject(f) && isPlainObject(m));
 }
 
 export interface LoadOptions {
@@ -238,24 +294,42 @@ export interface LoadOptions {
   flags?: ConfigOverrides;
 }
 
-/** File < env < flags, checked once and frozen. */
-export function loadConfig(opts: LoadOptions = {}): Config {
+/** A config start can run with, and the TLS files it names, already read and checked. */
+export interface LoadedConfig {
+  config: Config;
+  tls?: TlsFiles;
+}
+
+/**
+ * File < env < flags, checked once by the schema and frozen, then by preflight (what start
+ * needs from the disk). Throws ConfigError; every problem names its field, with the file's
+ * line when the file set it.
+ */
+export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const source = opts.file ? readConfigFile(opts.file) : undefined;
   const file = source?.data as ConfigOverrides | undefined;
   if (source !== undefined && !isPlainObject(file)) {
     const kind = isYamlPath(opts.file!) ? 'a YAML mapping' : 'a JSON object';
     throw new ConfigError('CONFIG_INVALID', `the config file must hold ${kind}`, [{ path: '(root)', reason: `must be ${kind}` }]);
   }
-  const overrides = [opts.env ? envOverrides(opts.env) : undefined, opts.flags];
-  try {
-    return parseConfig(mergeConfig(file, ...overrides));
-  } catch (err) {
-    if (!(err instanceof ConfigError) || !source) throw err;
-    // Lines only for fields the file set: a value from the environment or a flag has none.
-    const problems = err.problems.map((p) => {
-      const line = p.at && !setBy(overrides, p.at) ? source.lineOf(p.at) : undefined;
+  const merged = mergeConfig(file, opts.env ? envOverrides(opts.env) : undefined, opts.flags);
+  // Lines only for fields the file set: a value from the environment or a flag has none.
+  const located = (problems: ConfigProblem[]) =>
+    problems.map((p) => {
+      const line = source && p.at && fromFile(file, merged, p.at) ? source.lineOf(p.at) : undefined;
       return line !== undefined ? { ...p, line } : p;
     });
-    throw invalid(problems);
+  let config: Config;
+  try {
+    config = parseConfig(merged);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw invalid(located(err.problems));
   }
+  const checked = preflight(config);
+  if (checked.problems.length > 0) {
+    const problems = located(checked.problems);
+    throw new ConfigError('CONFIG_UNUSABLE', problems.map(formatProblem).join('; '), problems);
+  }
+  return { config, ...(checked.tls ? { tls: checked.tls } : {}) };
 }

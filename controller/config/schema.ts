@@ -9,7 +9,10 @@
  *   a 5 s grace, at most 64 connections per peer address and 1024 in all (switch/limits.ts).
  * - api.listen 127.0.0.1, port 6680: the admin API and /metrics are loopback-only unless
  *   moved on purpose (then protect /metrics, which has no token, by other means).
- * - api.rateLimit: 20 requests/s sustained, bursts of 40, per client address.
+ * - api.rateLimit: 20 requests/s sustained, bursts of 40, per client address and, once
+ *   authenticated, per token too (many addresses sharing a token share its bucket).
+ * - api.allowedHosts []: requests whose Host header is not localhost, 127.0.0.1, [::1], the
+ *   listen address or one of these are refused (DNS rebinding; api/host-check.ts).
  * - enforcement.scope 'ingress': blocks go to the switch where the source enters.
  * - detect.blocklists [], detect.intel and detect.geo unset: no threat-intel source runs
  *   unless configured (netset files; an AbuseIPDB-compatible {baseUrl, key}; a .mmdb
@@ -24,6 +27,13 @@ import { defaultPortLimits } from '../switch/limits.js';
 
 const ipAddress = z.string().refine((s) => ipaddr.isValid(s), { message: 'must be an IPv4 or IPv6 address' });
 const tcpPort = z.number().int().min(0).max(65535);
+/** A name or address a client may reach the API by, as its Host header carries it (no port). */
+const hostName = z
+  .string()
+  .refine((s) => ipaddr.isValid(s.replace(/^\[(.*)\]$/, '$1')) || /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i.test(s), {
+    message: 'must be a host name or an IP address, without a port',
+  });
+const WILDCARDS = new Set(['0.0.0.0', '::']);
 
 const tls = z.strictObject({
   /** PEM files. The switch's certificate is checked against `ca` when given. */
@@ -85,12 +95,14 @@ export const configSchema = z
         port: tcpPort.default(6680),
         rateLimit: z
           .strictObject({
-            /** Sustained requests per second per client address. */
+            /** Sustained requests per second per client address, and per token. */
             perSecond: z.number().positive().default(20),
             /** Requests a client may send at once before the sustained rate applies. */
             burst: z.number().int().min(1).default(40),
           })
           .prefault({}),
+        /** Host names (or addresses) clients use besides localhost and the listen address. */
+        allowedHosts: z.array(hostName).default([]),
       })
       .prefault({}),
     logging: z
@@ -127,6 +139,11 @@ export const configSchema = z
       })
       .prefault({}),
   })
+  // Two listeners on one port: the second would fail at start with "already in use".
+  .refine(
+    (c) => !c.api.enabled || c.api.port === 0 || c.api.port !== c.openflow.port || (c.api.listen !== c.openflow.listen && !WILDCARDS.has(c.api.listen) && !WILDCARDS.has(c.openflow.listen)),
+    { message: 'openflow.port already takes this port on this address', path: ['api', 'port'] },
+  )
   .prefault({});
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, envOverrides, formatConfigErrors, loadConfig, mergeConfig, parseConfig } from '../../controller/config/load.js';
+import { CONFIG_ERROR_CODES, ConfigError, envOverrides, formatConfigErrors, loadConfig, mergeConfig, parseConfig } from '../../controller/config/load.js';
 import { configSchema } from '../../controller/config/schema.js';
 
 function problemsOf(input: unknown): Record<string, string> {
@@ -17,15 +17,19 @@ function problemsOf(input: unknown): Record<string, string> {
   throw new Error('expected the config to be rejected');
 }
 
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ofguard-config-'));
+}
+
 function tempFile(text: string, name = 'ofguard.json'): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'ofguard-config-')), name);
+  const file = join(tempDir(), name);
   writeFileSync(file, text);
   return file;
 }
 
 test('no config at all gives the documented defaults, frozen', () => {
-  const c = loadConfig();
-  assert.equal(c.api, { enabled: true, listen: '127.0.0.1', port: 6680, rateLimit: { perSecond: 20, burst: 40 } });
+  const c = loadConfig().config;
+  assert.equal(c.api, { enabled: true, listen: '127.0.0.1', port: 6680, rateLimit: { perSecond: 20, burst: 40 }, allowedHosts: [] });
   assert.equal(c.openflow, {
     listen: '0.0.0.0', port: 6653,
     limits: { handshakeTimeoutMs: 10_000, minReadBytesPerSec: 16_384, messageGraceMs: 5000, maxConnections: 1024, maxConnectionsPerPeer: 64 },
@@ -82,14 +86,15 @@ test('formatConfigErrors gives one "path: reason" line per problem', () => {
 });
 
 test('environment overrides the file, flags override the environment', () => {
-  const file = tempFile(JSON.stringify({ dataDir: '/var/lib/ofguard', api: { port: 7000, listen: '127.0.0.1' }, pollIntervalMs: 2000 }));
+  const dataDir = tempDir();
+  const file = tempFile(JSON.stringify({ dataDir, api: { port: 7000, listen: '127.0.0.1' }, pollIntervalMs: 2000 }));
   const env = { OFGUARD_API_PORT: '7100', OFGUARD_SCOPE: 'all', OFGUARD_API_ENABLED: 'false', HOME: '/root' };
-  const c = loadConfig({ file, env, flags: { pollIntervalMs: 500 } });
+  const { config: c } = loadConfig({ file, env, flags: { pollIntervalMs: 500 } });
   assert.is(c.api.port, 7100);
   assert.is(c.api.listen, '127.0.0.1', 'untouched siblings survive the merge');
   assert.is(c.api.enabled, false);
   assert.is(c.enforcement.scope, 'all');
-  assert.is(c.dataDir, '/var/lib/ofguard');
+  assert.is(c.dataDir, dataDir);
   assert.is(c.pollIntervalMs, 500);
 });
 
@@ -123,15 +128,16 @@ test('unreadable, non-JSON and non-object files have their own codes', () => {
 });
 
 test('YAML files (.yaml, .yml) load like JSON', () => {
-  const yaml = ['# ofguard on the lab switch', 'dataDir: /var/lib/ofguard', 'api:', '  port: 7001', 'policy:', '  whitelist:', '    - 10.0.0.0/8', '  blocklist: ["198.51.100.0/24"]', ''].join('\n');
+  const dataDir = tempDir();
+  const yaml = ['# ofguard on the lab switch', `dataDir: ${dataDir}`, 'api:', '  port: 7001', 'policy:', '  whitelist:', '    - 10.0.0.0/8', '  blocklist: ["198.51.100.0/24"]', ''].join('\n');
   for (const name of ['ofguard.yaml', 'ofguard.YML']) {
-    const c = loadConfig({ file: tempFile(yaml, name) });
-    assert.is(c.dataDir, '/var/lib/ofguard');
+    const { config: c } = loadConfig({ file: tempFile(yaml, name) });
+    assert.is(c.dataDir, dataDir);
     assert.is(c.api.port, 7001);
     assert.equal(c.policy.whitelist, ['10.0.0.0/8']);
     assert.equal(c.policy.blocklist, ['198.51.100.0/24']);
   }
-  assert.is(loadConfig({ file: tempFile('# nothing set\n', 'empty.yaml') }).api.port, 6680, 'an empty YAML file is the defaults');
+  assert.is(loadConfig({ file: tempFile('# nothing set\n', 'empty.yaml') }).config.api.port, 6680, 'an empty YAML file is the defaults');
 });
 
 function failure(fn: () => unknown): ConfigError {
@@ -171,6 +177,60 @@ test('broken YAML and JSON say where', () => {
   const json = failure(() => loadConfig({ file: tempFile('{\n  "api": {\n    "port": 1,,\n  }\n}') }));
   assert.is(json.code, 'CONFIG_BAD_JSON');
   assert.is(json.problems[0]!.line, 3);
+});
+
+test('a section that is not a mapping stays refused whatever flags and env set inside it', () => {
+  for (const value of ['[1, 2]', 'null', "'garbage'"]) {
+    const file = tempFile(`openflow: ${value}\n`, 'of.yaml');
+    for (const flags of [undefined, { openflow: { port: 7000, listen: undefined } }, { openflow: { port: undefined, listen: undefined } }]) {
+      const err = failure(() => loadConfig({ file, flags, env: { OFGUARD_OPENFLOW_LISTEN: '127.0.0.1' } }));
+      assert.is(err.code, 'CONFIG_INVALID', value);
+      assert.equal(err.problems.map((p) => [p.path, p.line]), [['openflow', 1]], `${value} with ${JSON.stringify(flags)}`);
+    }
+  }
+  assert.equal(mergeConfig({ api: 'x' }, { api: { port: 1 } }), { api: 'x' }, 'an object does not overlay a scalar');
+  assert.equal(mergeConfig({}, { api: { port: undefined } }), { api: {} });
+});
+
+test('a YAML alias bomb is refused in one line, no stack', () => {
+  const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 10; i++) lines.push(`${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(9).fill(`*${'abcdefghij'[i - 1]}`).join(', ')}]`);
+  const started = Date.now();
+  const err = failure(() => loadConfig({ file: tempFile(lines.join('\n') + '\n', 'bomb.yaml') }));
+  assert.is(err.code, 'CONFIG_BAD_YAML');
+  assert.equal(err.problems.map((p) => p.path), ['(root)']);
+  assert.match(err.problems[0]!.reason, /^not YAML: .*alias/i);
+  assert.ok(Date.now() - started < 2000, 'refused before expanding');
+  const few = ['pollIntervalMs: &n 500', 'alerts:', '  timeoutMs: *n', ''].join('\n');
+  assert.is(loadConfig({ file: tempFile(few, 'alias.yaml') }).config.alerts.timeoutMs, 500, 'an ordinary alias still works');
+});
+
+test('absurd files are refused before parsing: nesting past 64 levels, over 4 MiB', () => {
+  const deep = failure(() => loadConfig({ file: tempFile(`{"a": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`) }));
+  assert.equal([deep.code, deep.problems[0]!.reason], ['CONFIG_BAD_JSON', 'not JSON: nested deeper than 64 levels']);
+  const deepYaml = failure(() => loadConfig({ file: tempFile(`a: ${'['.repeat(65)}${']'.repeat(65)}\n`, 'deep.yaml') }));
+  assert.is(deepYaml.code, 'CONFIG_BAD_YAML');
+  const big = failure(() => loadConfig({ file: tempFile(`# ${'x'.repeat(4 * 1024 * 1024)}\n`, 'big.yaml') }));
+  assert.equal([big.code, big.problems[0]!.reason.endsWith('over 4 MiB')], ['CONFIG_UNREADABLE', true]);
+});
+
+test('the API and OpenFlow may not take the same port on the same address', () => {
+  assert.equal(problemsOf({ api: { port: 6653 } }), { 'api.port': 'openflow.port already takes this port on this address' });
+  assert.equal(problemsOf({ api: { listen: '0.0.0.0', port: 7000 }, openflow: { listen: '127.0.0.1', port: 7000 } }), { 'api.port': 'openflow.port already takes this port on this address' });
+  assert.is(parseConfig({ api: { listen: '127.0.0.1', port: 7000 }, openflow: { listen: '192.0.2.1', port: 7000 } }).api.port, 7000, 'two specific addresses do not clash');
+  assert.is(parseConfig({ api: { enabled: false, port: 6653 } }).api.port, 6653, 'a disabled API takes no port');
+});
+
+test('api.allowedHosts takes host names and addresses, no ports or URLs', () => {
+  assert.equal(parseConfig({ api: { allowedHosts: ['ofguard.lab.example', 'ctl-1', '192.0.2.10', '2001:db8::1', '[2001:db8::2]'] } }).api.allowedHosts.length, 5);
+  const p = problemsOf({ api: { allowedHosts: ['ofguard.example:6680', 'http://x', '', 'a b'] } });
+  assert.equal(Object.keys(p), ['api.allowedHosts[0]', 'api.allowedHosts[1]', 'api.allowedHosts[2]', 'api.allowedHosts[3]']);
+  assert.is(p['api.allowedHosts[0]'], 'must be a host name or an IP address, without a port');
+});
+
+test('every config error code is documented in load.ts', () => {
+  const text = readFileSync(new URL('../../controller/config/load.ts', import.meta.url), 'utf8');
+  for (const code of CONFIG_ERROR_CODES) assert.ok(text.includes(` * - ${code} `), code);
 });
 
 test.run();
