@@ -14,6 +14,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { basename, extname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { Clock } from './clock.js';
 import type { Logger } from './log.js';
 import { Controller, defaultControllerOptions, type ControllerOptions } from './controller.js';
@@ -27,9 +28,6 @@ import { PolicyEngine, type EngineResult } from './policy/engine.js';
 import { parsePolicyConfig, type PolicyConfigInput } from './policy/config.js';
 import { openStore, type Store } from './store/store.js';
 import { Enforcer } from './mitigate/enforcer.js';
-import { MitigateError } from './mitigate/errors.js';
-import { templateFor, whitelistFlows } from './mitigate/templates.js';
-import type { EnforceCheck } from './policy/enforceable.js';
 import type { ScopeMode } from './mitigate/scope.js';
 import type { MeterFallback } from './mitigate/fallback.js';
 import type { PollRound, TrafficSnapshot } from './stats/snapshot.js';
@@ -77,23 +75,6 @@ function netsetNames(paths: readonly string[]): Array<[name: string, path: strin
   });
 }
 
-/** Why `build` (a template of the enforcer's) refuses, or undefined when it does not. */
-function mitigateProblem(build: () => unknown): string | undefined {
-  try {
-    build();
-    return undefined;
-  } catch (err) {
-    if (err instanceof MitigateError) return err.message;
-    throw err;
-  }
-}
-
-/** What the enforcer can express: the policy asks before it stores a change (policy/enforceable.ts). */
-const enforceable: EnforceCheck = {
-  decision: (d) => mitigateProblem(() => templateFor(d)),
-  whitelist: (cidrs) => mitigateProblem(() => whitelistFlows(cidrs)),
-};
-
 export class Guard extends EventEmitter<GuardEvents> {
   readonly controller: Controller;
   readonly core: Core;
@@ -114,17 +95,16 @@ export class Guard extends EventEmitter<GuardEvents> {
 
   constructor(readonly opts: GuardOptions) {
     super();
+    mkdirSync(opts.dataDir, { recursive: true });
     const policyConfig = parsePolicyConfig(opts.policy ?? {});
     // Checked before the store opens (a bad detect config or a missing geo database stops
     // start-up with nothing to close); the core sets detection's whitelist once the policy in force is known.
     this.detectConfig = parseDetectConfig(opts.detect ?? {});
     const geo = this.detectConfig.geo ? GeoDatabase.openSync(this.detectConfig.geo.database) : undefined;
-    // Opening the store first (it creates the data folder, 0700): a corrupt or unwritable database stops start-up with its path.
+    // Opening the store first: a corrupt or unwritable database stops start-up with its path.
     this.store = openStore(join(opts.dataDir, 'ofguard.db'));
     // A policy changed at run time (stored revision) wins over the file's: its whitelist is the one in force.
-    this.policy = PolicyEngine.fromStore(policyConfig, opts.clock, this.store, { enforceable });
-    // Written by an older version, refused by this one: left out, so the rest starts.
-    for (const s of this.policy.skippedOnRestore) opts.logger.warn({ where: s.where, entry: s.entry, problem: s.problem }, 'stored entry skipped at start-up');
+    this.policy = PolicyEngine.fromStore(policyConfig, opts.clock, this.store);
     const whitelist = this.policy.config.whitelist;
     const restored = this.policy.restoredRevision;
     if (restored) opts.logger.info({ version: restored.version, changedAt: new Date(restored.at).toISOString(), actor: restored.actor }, 'policy changed at run time (stored version) is in force instead of the config file policy');
