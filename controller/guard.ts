@@ -14,7 +14,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { basename, extname, join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import type { Clock } from './clock.js';
 import type { Logger } from './log.js';
 import { Controller, defaultControllerOptions, type ControllerOptions } from './controller.js';
@@ -95,13 +94,12 @@ export class Guard extends EventEmitter<GuardEvents> {
 
   constructor(readonly opts: GuardOptions) {
     super();
-    mkdirSync(opts.dataDir, { recursive: true });
     const policyConfig = parsePolicyConfig(opts.policy ?? {});
     // Checked before the store opens (a bad detect config or a missing geo database stops
     // start-up with nothing to close); the core sets detection's whitelist once the policy in force is known.
     this.detectConfig = parseDetectConfig(opts.detect ?? {});
     const geo = this.detectConfig.geo ? GeoDatabase.openSync(this.detectConfig.geo.database) : undefined;
-    // Opening the store first: a corrupt or unwritable database stops start-up with its path.
+    // Opening the store first (it creates the data folder, 0700): a corrupt or unwritable database stops start-up with its path.
     this.store = openStore(join(opts.dataDir, 'ofguard.db'));
     // A policy changed at run time (stored revision) wins over the file's: its whitelist is the one in force.
     this.policy = PolicyEngine.fromStore(policyConfig, opts.clock, this.store);

@@ -7,9 +7,15 @@
  *   (API, CLI) never block the controller.
  * - Every statement is prepared once at open; the policy engine's changes of one call
  *   arrive as one batch and are written in one transaction.
- * - Open fails early and clearly: a missing directory, a file that is not a database or a
- *   schema from a newer ofguard each give a StoreError with a code and the path.
+ * - Open fails early and clearly: a folder that cannot be created, a file that is not a
+ *   database or a schema from a newer ofguard each give a StoreError with a code and the path.
+ * - Private: reputation, decisions and the audit are nobody else's business. A new data
+ *   folder is created 0700; the database, its WAL and its shared memory are 0600, also when
+ *   an older ofguard left them 0644 (fixed at open). SQLite creates the WAL and SHM with
+ *   the database's own mode, so a 0600 database keeps them 0600.
  */
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Decision } from '../policy/decision.js';
 import type { PolicyRevisionSource, StoredPolicyRevision } from '../policy/engine.js';
@@ -320,9 +326,29 @@ function decisionRow(d: Decision): Record<string, unknown> {
 }
 
 /** Opens (creating if needed) and migrates the database at `path` (':memory:' for tests). */
+/** Only this user may read or write the database files. */
+const FILE_MODE = 0o600;
+const FOLDER_MODE = 0o700;
+
+/** The database and its companions made 0600 where they are looser (an older ofguard's 0644). */
+function makePrivate(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, FILE_MODE);
+  }
+}
+
+/** The folder (0700 when new) and an empty 0600 database file, before SQLite creates it with the umask's mode. */
+function preparePrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: FOLDER_MODE });
+  closeSync(openSync(path, 'a', FILE_MODE));
+  makePrivate(path);
+}
+
 export function openStore(path: string): Store {
+  const onDisk = path !== ':memory:' && path !== '';
   let db: Db;
   try {
+    if (onDisk) preparePrivateFile(path);
     db = new Database(path);
   } catch (err) {
     throw new StoreError(CORRUPT_CODES.has(sqliteCode(err)) ? 'STORE_CORRUPT' : 'STORE_OPEN_FAILED', path, describe(err), { cause: err });
@@ -342,6 +368,8 @@ export function openStore(path: string): Store {
         db.pragma(`user_version = ${v + 1}`);
       })();
     }
+    // A WAL and SHM an older ofguard left 0644 were reopened as they were.
+    if (onDisk) makePrivate(path);
     return new Store(db, path);
   } catch (err) {
     db.close();

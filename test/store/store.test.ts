@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -125,7 +125,10 @@ test('corrupt file → StoreError STORE_CORRUPT naming the path', () => {
 });
 
 test('unwritable path → StoreError STORE_OPEN_FAILED naming the path', () => {
-  const path = join(tempDb(), 'no', 'such', 'dir', 'x.db');
+  const file = tempDb();
+  writeFileSync(file, '');
+  // A folder cannot be created under a file.
+  const path = join(file, 'dir', 'x.db');
   try {
     openStore(path);
     assert.unreachable('should throw');
@@ -200,6 +203,38 @@ test('recent decisions of every source, newest first, filtered by action, origin
   assert.equal(store.recentDecisions({ limit: 10, ended: false }).map((d) => d.id), [8, 7]);
   assert.equal(store.recentDecisions({ limit: 10, action: 'drop', origin: 'auto' }).map((d) => d.id), [7, 5]);
   store.close();
+});
+
+test('database files are private: a new folder 0700, the database, WAL and SHM 0600', () => {
+  const root = mkdtempSync(join(tmpdir(), 'ofguard-store-'));
+  dirs.push(root);
+  const folder = join(root, 'state', 'data');
+  const path = join(folder, 'ofguard.db');
+  const store = openStore(path);
+  store.commit(batch());
+  const mode = (p: string) => statSync(p).mode & 0o777;
+  assert.is(mode(folder), 0o700);
+  assert.is(mode(join(root, 'state')), 0o700, 'parents it created too');
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) assert.is(mode(f), 0o600, f);
+  store.close();
+});
+
+test('files an older ofguard left 0644 are made 0600 at open; an existing folder is left as it is', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'ofguard-store-'));
+  dirs.push(folder);
+  chmodSync(folder, 0o755);
+  const path = join(folder, 'ofguard.db');
+  // What an older version left: the database and its WAL as the umask made them, still open elsewhere.
+  const old = new Database(path);
+  old.pragma('journal_mode = WAL');
+  old.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) chmodSync(f, 0o644);
+  const store = openStore(path);
+  const mode = (p: string) => statSync(p).mode & 0o777;
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) assert.is(mode(f), 0o600, f);
+  assert.is(mode(folder), 0o755, "the operator's folder is theirs (systemd's StateDirectoryMode, say)");
+  store.close();
+  old.close();
 });
 
 test.run();
