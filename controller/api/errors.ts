@@ -2,7 +2,8 @@
  * Errors the admin API answers with, as JSON `{error: {code, message, field?}}`. Clients
  * (the CLI, scripts) branch on the stable code, never on the message:
  * - API_UNAUTHORIZED    401 missing or wrong bearer token
- * - API_RATE_LIMITED    429 the client's token bucket is empty (Retry-After says when)
+ * - API_RATE_LIMITED    429 the bucket of the client's address, or of its token, is empty (Retry-After says when)
+ * - API_HOST_NOT_ALLOWED 421 the Host header names no host of this controller (DNS rebinding; api.allowedHosts)
  * - API_NOT_FOUND       404 no such endpoint
  * - API_METHOD          405 the endpoint exists, not with this method
  * - API_BAD_JSON        400 the body is not JSON
@@ -22,6 +23,7 @@ import { PolicyError } from '../policy/errors.js';
 export type ApiErrorCode =
   | 'API_UNAUTHORIZED'
   | 'API_RATE_LIMITED'
+  | 'API_HOST_NOT_ALLOWED'
   | 'API_NOT_FOUND'
   | 'API_METHOD'
   | 'API_BAD_JSON'

@@ -37,12 +37,15 @@ import {
 import type { ApiGuard } from './guard-view.js';
 import { bearerMatches } from './token.js';
 import { decisionSource } from './views.js';
+import { hostRefusal, type HostCheck } from './host-check.js';
 
 export const EVENTS_PATH = '/api/events';
 
 export interface EventHubOptions {
   guard: Pick<ApiGuard, 'on' | 'off' | 'controller' | 'policy'>;
   token: string;
+  /** The Host headers served (DNS rebinding: a rebound page must not read the stream). */
+  hosts: HostCheck;
   clock: Clock;
   logger: Logger;
   /** Sources and destinations per traffic event. */
@@ -163,17 +166,19 @@ export class EventHub {
   }
 
   /**
-   * The server's `upgrade` handler for `GET /api/events`: refuses (401, 404) on the raw
+   * The server's `upgrade` handler for `GET /api/events`: refuses (421, 404, 401) on the raw
    * socket before any WebSocket exists.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!this.opts.hosts.allows(req.headers.host)) return refuseUpgrade(socket, 421, 'API_HOST_NOT_ALLOWED', hostRefusal(req.headers.host));
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== EVENTS_PATH) return refuseUpgrade(socket, 404, 'API_NOT_FOUND', `no WebSocket endpoint ${path}`);
     if (!this.authorized(req)) return refuseUpgrade(socket, 401, 'API_UNAUTHORIZED', 'missing or wrong bearer token (see <dataDir>/api-token)');
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
   }
 
-  private authorized(req: IncomingMessage): boolean {
+  /** The bearer token in the Authorization header or a `bearer.<token>` subprotocol. */
+  authorized(req: IncomingMessage): boolean {
     if (bearerMatches(req.headers.authorization, this.opts.token)) return true;
     const offered = req.headers['sec-websocket-protocol'];
     if (!offered) return false;
@@ -377,10 +382,10 @@ function round(v: number): number {
   return Math.round(v * 100) / 100;
 }
 
-const REASONS: Record<number, string> = { 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests' };
+const REASONS: Record<number, string> = { 401: 'Unauthorized', 404: 'Not Found', 421: 'Misdirected Request', 429: 'Too Many Requests' };
 
 /** An API error answered on a socket that never became a WebSocket; the socket is then closed. */
-export function refuseUpgrade(socket: Duplex, status: 401 | 404 | 429, code: string, message: string, headers: Record<string, string> = {}): void {
+export function refuseUpgrade(socket: Duplex, status: 401 | 404 | 421 | 429, code: string, message: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({ error: { code, message } });
   if (status === 401) headers = { ...headers, 'WWW-Authenticate': 'Bearer' };
   let head = `HTTP/1.1 ${status} ${REASONS[status]}\r\n`;

@@ -11,6 +11,7 @@ import { createMetrics } from './metrics.js';
 import { ApiServer } from './server.js';
 import { EventHub } from './events.js';
 import { loadOrCreateToken, tokenPath } from './token.js';
+import { HostCheck } from './host-check.js';
 
 export type { ApiGuard } from './guard-view.js';
 export { ApiError, type ApiErrorCode } from './errors.js';
@@ -30,7 +31,8 @@ export async function startApi(
   config: Pick<Config, 'api' | 'dataDir'>,
 ): Promise<RunningApi> {
   const token = loadOrCreateToken(config.dataDir);
-  const events = new EventHub({ guard, token, clock: guard.opts.clock, logger: guard.opts.logger });
+  const hosts = new HostCheck(config.api.listen, config.api.allowedHosts);
+  const events = new EventHub({ guard, token, hosts, clock: guard.opts.clock, logger: guard.opts.logger });
   const metrics = createMetrics(guard, () => guard.opts.clock.now(), () => events.stats());
   const server = new ApiServer({
     guard,
@@ -42,6 +44,7 @@ export async function startApi(
     listen: config.api.listen,
     port: config.api.port,
     rateLimit: config.api.rateLimit,
+    hosts,
   });
   let url: string;
   try {

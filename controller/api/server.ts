@@ -1,8 +1,10 @@
 /**
  * The admin API: JSON over HTTP (node:http), bound to 127.0.0.1 by default.
  *
- * Every request except GET /health passes the per-client rate limit (429), every /api/*
- * request needs `Authorization: Bearer <token>` (401), and every body, query and path
+ * Every request needs a Host header naming this controller (421, host-check.ts: DNS
+ * rebinding), every request except GET /health passes the per-client-address rate limit
+ * (429), every /api/* request needs `Authorization: Bearer <token>` (401) and then passes
+ * the per-token rate limit (429), and every body, query and path
  * parameter is checked by a zod schema before anything runs (400 naming the field, no
  * state change). Admin actions go through the PolicyEngine, which writes them to the
  * audit log (actor "api", before/after), and are then applied to the switches with
@@ -22,7 +24,8 @@ import { refuseUpgrade, type EventHub } from './events.js';
 import { isDashboardPath, serveDashboard } from '../dashboard/serve.js';
 import type { ApiGuard } from './guard-view.js';
 import type { Metrics } from './metrics.js';
-import { RateLimiter, type RateLimitConfig } from './rate-limit.js';
+import { ApiRateLimits, type RateLimitConfig } from './rate-limit.js';
+import { hostRefusal, type HostCheck } from './host-check.js';
 import * as schema from './schemas.js';
 import { bearerMatches } from './token.js';
 import { decisionView, reputationView, statusView, switchesView, topView } from './views.js';
@@ -42,6 +45,8 @@ export interface ApiServerOptions {
   listen: string;
   port: number;
   rateLimit: RateLimitConfig;
+  /** The Host headers served (DNS rebinding); checked before anything else. */
+  hosts: HostCheck;
   /** Serves the WebSocket event stream (GET /api/events upgrade) when given. */
   events?: EventHub;
 }
@@ -89,12 +94,12 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export class ApiServer {
   private readonly server: Server;
-  private readonly limiter: RateLimiter;
+  private readonly limits: ApiRateLimits;
   private readonly startedAt: number;
   private readonly policyAdmin: PolicyAdmin;
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.limiter = new RateLimiter(opts.rateLimit);
+    this.limits = new ApiRateLimits(opts.rateLimit);
     this.policyAdmin = new PolicyAdmin(opts.guard.policy, opts.guard.store);
     this.startedAt = opts.clock.now();
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -128,15 +133,12 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = req.method ?? 'GET';
+      if (!this.opts.hosts.allows(req.headers.host)) throw new ApiError(421, 'API_HOST_NOT_ALLOWED', hostRefusal(req.headers.host));
       if (url.pathname === '/health' && method === 'GET') {
         send(res, 200, { ok: true, uptimeS: Math.floor((now - this.startedAt) / 1000) });
         return;
       }
-      const wait = this.limiter.take(req.socket.remoteAddress ?? 'unknown', now);
-      if (wait > 0) {
-        res.setHeader('Retry-After', String(Math.ceil(wait)));
-        throw new ApiError(429, 'API_RATE_LIMITED', `too many requests: retry in ${Math.ceil(wait)} s`);
-      }
+      throwIfLimited(res, this.limits.address(req.socket.remoteAddress, now));
       if (url.pathname === '/metrics' && method === 'GET') {
         const text = await this.opts.metrics.scrape();
         res.writeHead(200, { 'Content-Type': this.opts.metrics.registry.contentType });
@@ -152,6 +154,7 @@ export class ApiServer {
         res.setHeader('WWW-Authenticate', 'Bearer');
         throw new ApiError(401, 'API_UNAUTHORIZED', 'missing or wrong bearer token (see <dataDir>/api-token)');
       }
+      throwIfLimited(res, this.limits.token(this.opts.token, now));
       let parts: string[];
       try {
         parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -178,7 +181,9 @@ export class ApiServer {
   /** WebSocket upgrades: rate-limited like any request, then the event hub checks path and token. */
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const wait = this.limiter.take(req.socket.remoteAddress ?? 'unknown', this.opts.clock.now());
+    const now = this.opts.clock.now();
+    let wait = this.limits.address(req.socket.remoteAddress, now);
+    if (wait === 0 && this.opts.events?.authorized(req)) wait = this.limits.token(this.opts.token, now);
     if (wait > 0) return refuseUpgrade(socket, 429, 'API_RATE_LIMITED', `too many requests: retry in ${Math.ceil(wait)} s`, { 'Retry-After': String(Math.ceil(wait)) });
     if (!this.opts.events) return refuseUpgrade(socket, 404, 'API_NOT_FOUND', 'no WebSocket endpoint here');
     this.opts.events.handleUpgrade(req, socket, head);
@@ -379,6 +384,13 @@ function ok(body: unknown): Reply {
 
 function methodNotAllowed(r: Request): ApiError {
   return new ApiError(405, 'API_METHOD', `${r.method} not allowed on /${r.parts.join('/')}`);
+}
+
+/** 429 with Retry-After when a bucket is empty (`wait` seconds until its next token). */
+function throwIfLimited(res: ServerResponse, wait: number): void {
+  if (wait <= 0) return;
+  res.setHeader('Retry-After', String(Math.ceil(wait)));
+  throw new ApiError(429, 'API_RATE_LIMITED', `too many requests: retry in ${Math.ceil(wait)} s`);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

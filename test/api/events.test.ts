@@ -18,6 +18,7 @@ import { silentLogger } from '../../controller/log.js';
 import { parseConfig } from '../../controller/config/load.js';
 import { startApi } from '../../controller/api/index.js';
 import { EventHub, summarizeTraffic, type EventHubOptions } from '../../controller/api/events.js';
+import { HostCheck } from '../../controller/api/host-check.js';
 import type { StreamEvent } from '../../controller/dashboard/protocol.js';
 import { serveDashboard } from '../../controller/dashboard/serve.js';
 import type { FlowDelta, TrafficSnapshot } from '../../controller/stats/snapshot.js';
@@ -194,7 +195,7 @@ class FakeGuard extends EventEmitter {
 async function fakeSetup(opts: Partial<EventHubOptions> = {}) {
   const fake = new FakeGuard();
   const clock = new ManualClock(T0);
-  const hub = new EventHub({ guard: fake as unknown as EventHubOptions['guard'], token: 't'.repeat(32), clock, logger: silentLogger, heartbeatMs: 60_000, ...opts });
+  const hub = new EventHub({ guard: fake as unknown as EventHubOptions['guard'], token: 't'.repeat(32), hosts: new HostCheck('127.0.0.1', []), clock, logger: silentLogger, heartbeatMs: 60_000, ...opts });
   const server: Server = createServer((_req, res) => res.end());
   server.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -23,7 +23,7 @@ test('metrics count what the switch really carried', async () => {
   let api: RunningApi | undefined;
   const net = new Mininet();
   try {
-    api = await startApi(guard, { dataDir, api: { enabled: true, listen: '127.0.0.1', port: 0, rateLimit: { perSecond: 100, burst: 100 } } });
+    api = await startApi(guard, { dataDir, api: { enabled: true, listen: '127.0.0.1', port: 0, rateLimit: { perSecond: 100, burst: 100 }, allowedHosts: [] } });
     const scrape = async () => (await fetch(`${api!.url}/metrics`)).text();
     const started = await net.start({ topo: 'single,2', port });
     const dpid = started.switches[0]!.dpid.padStart(16, '0');
