@@ -27,6 +27,9 @@ import { PolicyEngine, type EngineResult } from './policy/engine.js';
 import { parsePolicyConfig, type PolicyConfigInput } from './policy/config.js';
 import { openStore, type Store } from './store/store.js';
 import { Enforcer } from './mitigate/enforcer.js';
+import { MitigateError } from './mitigate/errors.js';
+import { assertExpressible, assertWhitelistExpressible } from './mitigate/templates.js';
+import type { EnforceCheck } from './policy/enforceable.js';
 import type { ScopeMode } from './mitigate/scope.js';
 import type { MeterFallback } from './mitigate/fallback.js';
 import type { PollRound, TrafficSnapshot } from './stats/snapshot.js';
@@ -74,6 +77,23 @@ function netsetNames(paths: readonly string[]): Array<[name: string, path: strin
   });
 }
 
+/** Why `check` (one of the enforcer's) refuses, or undefined when it does not. */
+function mitigateProblem(check: () => void): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (err) {
+    if (err instanceof MitigateError) return err.message;
+    throw err;
+  }
+}
+
+/** What the enforcer can express: the policy asks before it stores a change (policy/enforceable.ts). */
+const enforceable: EnforceCheck = {
+  decision: (d) => mitigateProblem(() => assertExpressible(d)),
+  whitelist: (cidrs) => mitigateProblem(() => assertWhitelistExpressible(cidrs)),
+};
+
 export class Guard extends EventEmitter<GuardEvents> {
   readonly controller: Controller;
   readonly core: Core;
@@ -102,7 +122,9 @@ export class Guard extends EventEmitter<GuardEvents> {
     // Opening the store first (it creates the data folder, 0700): a corrupt or unwritable database stops start-up with its path.
     this.store = openStore(join(opts.dataDir, 'ofguard.db'));
     // A policy changed at run time (stored revision) wins over the file's: its whitelist is the one in force.
-    this.policy = PolicyEngine.fromStore(policyConfig, opts.clock, this.store);
+    this.policy = PolicyEngine.fromStore(policyConfig, opts.clock, this.store, { enforceable });
+    // Written by an older version, refused by this one: left out, so the rest starts.
+    for (const s of this.policy.skippedOnRestore) opts.logger.warn({ where: s.where, entry: s.entry, problem: s.problem }, 'stored entry skipped at start-up');
     const whitelist = this.policy.config.whitelist;
     const restored = this.policy.restoredRevision;
     if (restored) opts.logger.info({ version: restored.version, changedAt: new Date(restored.at).toISOString(), actor: restored.actor }, 'policy changed at run time (stored version) is in force instead of the config file policy');

@@ -8,7 +8,10 @@
  * - API_METHOD          405 the endpoint exists, not with this method
  * - API_BAD_JSON        400 the body is not JSON
  * - API_TOO_LARGE       413 the body is over the limit
- * - API_INVALID         400 a field of the body, query or path is wrong (`field` names it)
+ * - API_INVALID         400 a field of the body, query or path is wrong (`field` names it), a
+ *                          policy change the policy schema refuses, a block or list entry
+ *                          wider than /8 (IPv4) or /16 (IPv6) sent without `"force": true`
+ * - API_NOT_ENFORCEABLE 400 the change is valid but no flow can carry it: nothing was stored
  * - API_UNKNOWN_DECISION 404 no active decision (or history) for the id or source
  * - API_WHITELISTED     409 an admin block aimed at a whitelisted address
  * - API_BLOCKLISTED     409 an unblock of a blocklisted source (take it off the blocklist instead)
@@ -29,6 +32,7 @@ export type ApiErrorCode =
   | 'API_BAD_JSON'
   | 'API_TOO_LARGE'
   | 'API_INVALID'
+  | 'API_NOT_ENFORCEABLE'
   | 'API_UNKNOWN_DECISION'
   | 'API_WHITELISTED'
   | 'API_BLOCKLISTED'
@@ -66,18 +70,30 @@ export function invalidInput(error: ZodError, where: 'body' | 'query' | 'path'):
   return new ApiError(400, 'API_INVALID', `${field}: ${message}`, field);
 }
 
-/** Policy errors the admin can cause, as the API's answers. */
+/** Policy errors the admin can cause, as the API's answers (the message is the policy's, without its code). */
 export function fromPolicyError(err: PolicyError): ApiError {
+  const at = (fallback: string) => err.field ?? fallback;
   switch (err.code) {
     case 'POLICY_BAD_ADDRESS':
-      return new ApiError(400, 'API_INVALID', err.message, 'src');
+    case 'POLICY_WIDE_PREFIX':
+      return new ApiError(400, 'API_INVALID', err.detail, at('src'));
+    case 'POLICY_INVALID':
+      return new ApiError(400, 'API_INVALID', err.detail, at('policy'));
     case 'POLICY_BAD_DURATION':
-      return new ApiError(400, 'API_INVALID', err.message, 'durationS');
+      return new ApiError(400, 'API_INVALID', err.detail, at('durationS'));
+    case 'POLICY_NOT_ENFORCEABLE':
+      return new ApiError(400, 'API_NOT_ENFORCEABLE', err.detail, at('src'));
     case 'POLICY_UNKNOWN_DECISION':
-      return new ApiError(404, 'API_UNKNOWN_DECISION', err.message, 'id');
+      return new ApiError(404, 'API_UNKNOWN_DECISION', err.detail, at('id'));
     case 'POLICY_WHITELISTED':
-      return new ApiError(409, 'API_WHITELISTED', err.message, 'src');
+      return new ApiError(409, 'API_WHITELISTED', err.detail, at('src'));
     case 'POLICY_BLOCKLISTED':
-      return new ApiError(409, 'API_BLOCKLISTED', err.message, err.field ?? 'src');
+      return new ApiError(409, 'API_BLOCKLISTED', err.detail, at('src'));
+    case 'POLICY_VERSION_CONFLICT':
+      return new ApiError(409, 'API_VERSION_CONFLICT', err.detail, at('ifVersion'));
+    case 'POLICY_ALREADY_LISTED':
+      return new ApiError(409, 'API_ALREADY_LISTED', err.detail, at('address'));
+    case 'POLICY_NOT_LISTED':
+      return new ApiError(404, 'API_NOT_LISTED', err.detail, at('address'));
   }
 }

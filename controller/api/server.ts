@@ -29,7 +29,7 @@ import { hostRefusal, type HostCheck } from './host-check.js';
 import * as schema from './schemas.js';
 import { bearerMatches } from './token.js';
 import { decisionView, reputationView, statusView, switchesView, topView } from './views.js';
-import { PolicyAdmin, type ListName, type PolicyChange } from './policy-admin.js';
+import { PolicyRevisions, type ListName, type PolicyChange } from '../policy/revisions.js';
 
 /** Admin requests are small; anything bigger is a mistake or an attack. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -96,11 +96,11 @@ export class ApiServer {
   private readonly server: Server;
   private readonly limits: ApiRateLimits;
   private readonly startedAt: number;
-  private readonly policyAdmin: PolicyAdmin;
+  private readonly revisions: PolicyRevisions;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.limits = new ApiRateLimits(opts.rateLimit);
-    this.policyAdmin = new PolicyAdmin(opts.guard.policy, opts.guard.store);
+    this.revisions = new PolicyRevisions(opts.guard.policy, opts.guard.store);
     this.startedAt = opts.clock.now();
     this.server = createServer((req, res) => void this.handle(req, res));
     // Keep-alive sockets would hold close() open for seconds.
@@ -258,24 +258,24 @@ export class ApiServer {
         if (extra === 2) {
           if (get) {
             parse(schema.emptyQuery, r.query, 'query');
-            return ok(this.policyAdmin.current());
+            return ok(this.revisions.current());
           }
           if (r.method !== 'PUT' && r.method !== 'PATCH') throw methodNotAllowed(r);
           const b = parse(schema.policyBody, r.body, 'body');
-          const opts = { actor: API_ACTOR, ...(b.ifVersion !== undefined ? { ifVersion: b.ifVersion } : {}), ...(b.reason !== undefined ? { reason: b.reason } : {}) };
-          const change = r.method === 'PUT' ? this.policyAdmin.replace(b.policy, opts, r.now) : this.policyAdmin.patch(b.policy, opts, r.now);
+          const opts = { actor: API_ACTOR, ...(b.ifVersion !== undefined ? { ifVersion: b.ifVersion } : {}), ...(b.reason !== undefined ? { reason: b.reason } : {}), force: b.force === true };
+          const change = r.method === 'PUT' ? this.revisions.replace(b.policy, opts, r.now) : this.revisions.patch(b.policy, opts, r.now);
           return this.policyChanged(change, r.now);
         }
         if (id !== 'versions' || extra > 4) break;
         if (!get) throw methodNotAllowed(r);
         if (extra === 3) {
           const q = parse(schema.versionsQuery, r.query, 'query');
-          return ok({ current: this.policyAdmin.current().version, versions: this.policyAdmin.versions(q.limit) });
+          return ok({ current: this.revisions.current().version, versions: this.revisions.versions(q.limit) });
         }
         {
           parse(schema.emptyQuery, r.query, 'query');
           const n = parse(schema.policyVersion, sub, 'path');
-          const revision = this.policyAdmin.version(n);
+          const revision = this.revisions.version(n);
           if (!revision) throw new ApiError(404, 'API_NOT_FOUND', `no policy version ${n} (version 0 is the config file's and is not stored)`, 'version');
           return ok(revision);
         }
@@ -288,14 +288,14 @@ export class ApiServer {
   }
 
   private listRoute(list: ListName, r: Request): Promise<Reply> | Reply {
-    const admin = this.policyAdmin;
+    const admin = this.revisions;
     if (r.method === 'GET') {
       parse(schema.emptyQuery, r.query, 'query');
       return ok({ version: admin.current().version, entries: admin.entries(list) });
     }
     if (r.method === 'POST') {
       const b = parse(schema.listAddBody, r.body, 'body');
-      const opts = { actor: API_ACTOR, ...(b.ifVersion !== undefined ? { ifVersion: b.ifVersion } : {}), ...(b.reason !== undefined ? { reason: b.reason } : {}) };
+      const opts = { actor: API_ACTOR, ...(b.ifVersion !== undefined ? { ifVersion: b.ifVersion } : {}), ...(b.reason !== undefined ? { reason: b.reason } : {}), force: b.force === true };
       return this.policyChanged(admin.addEntry(list, b.address, b.comment, opts, r.now), r.now, 201, list);
     }
     if (r.method === 'DELETE') {
@@ -309,10 +309,10 @@ export class ApiServer {
   /** A new policy version: the decisions it ended or made reach the switches before the client hears of it. */
   private async policyChanged(change: PolicyChange, now: number, status = 200, list?: ListName): Promise<Reply> {
     await this.opts.guard.enforce(change.result);
-    const state = list ? { version: change.state.version, entries: this.policyAdmin.entries(list) } : change.state;
+    const state = list ? { version: change.state.version, entries: this.revisions.entries(list) } : change.state;
     return {
       status,
-      body: { ...state, changes: change.changes, decisions: change.result.decisions.map((d) => decisionView(d, now)), ended: change.result.ended.map((d) => decisionView(d, now)) },
+      body: { ...state, changes: change.changes, decisions: change.result.decisions.map((d) => decisionView(d, now, this.opts.guard.enforcer)), ended: change.result.ended.map((d) => decisionView(d, now)) },
     };
   }
 
@@ -332,7 +332,7 @@ export class ApiServer {
     }
     const key = q.src ? sourceKey(q.src.src, q.src.srcPrefix) : undefined;
     const views = list
-      .map((d) => decisionView(d, r.now))
+      .map((d) => decisionView(d, r.now, g.enforcer))
       .filter(
         (d) =>
           (key === undefined || d.source === key) &&
@@ -347,11 +347,10 @@ export class ApiServer {
 
   private block(r: Request): Promise<Reply> {
     const b = parse(schema.blockBody, r.body, 'body');
-    const srcPrefix = b.src.srcPrefix ?? b.prefix;
     const result = this.opts.guard.policy.block(
       {
-        src: b.src.src,
-        ...(srcPrefix !== undefined ? { srcPrefix } : {}),
+        ...b.src,
+        force: b.force === true,
         ...(b.action !== undefined ? { action: b.action } : {}),
         ...(b.durationS !== undefined ? { durationMs: b.durationS * 1000 } : {}),
         ...(b.proto !== undefined ? { proto: b.proto } : {}),
@@ -374,7 +373,7 @@ export class ApiServer {
   /** The switches get the change before the client hears it happened. */
   private async applied(result: EngineResult, now: number, status = 200): Promise<Reply> {
     await this.opts.guard.enforce(result);
-    return { status, body: { decisions: result.decisions.map((d) => decisionView(d, now)), ended: result.ended.map((d) => decisionView(d, now)) } };
+    return { status, body: { decisions: result.decisions.map((d) => decisionView(d, now, this.opts.guard.enforcer)), ended: result.ended.map((d) => decisionView(d, now)) } };
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { deepFreeze } from '../freeze.js';
 import { z } from 'zod';
+import { cidrEntry } from '../policy/address.js';
 
 /** detect.intel: an AbuseIPDB v2 compatible service (GET {baseUrl}/api/v2/check, header `Key`). */
 export const AbuseIpdbConfigSchema = z.object({
@@ -175,8 +176,8 @@ export const DetectConfigSchema = z.object({
   /** Attack types seen within this window count as the source's vectors. */
   vectorWindowMs: z.number().positive().default(60_000),
 
-  /** CIDRs never detected as attackers. */
-  whitelist: z.array(z.string()).default([]),
+  /** CIDRs never detected as attackers (read by the one strict parser, policy/address.ts). */
+  whitelist: z.array(cidrEntry).default([]),
 
   /**
    * Local netset files (FireHOL, Spamhaus DROP: one address or CIDR per line). A listed

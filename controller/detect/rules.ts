@@ -8,6 +8,7 @@ import ipaddr from 'ipaddr.js';
 import type { Signal } from './detection.js';
 import { parseIPv4 } from './ip.js';
 import { SIGNAL_POINTS } from './patterns.js';
+import { readCidr } from '../policy/address.js';
 
 /**
  * IPv4 ranges merged and sorted for binary search (a full FireHOL level 1 list, ~4 500
@@ -68,15 +69,14 @@ export class PrefixMatcher {
   }
 }
 
-/** "a.b.c.d", "a.b.c.d/n", IPv6 likewise; throws RulesError on anything else. */
+/**
+ * "a.b.c.d", "a.b.c.d/n", IPv6 likewise, read by the one strict parser (policy/address.ts:
+ * IPv4-mapped networks come back as IPv4); throws RulesError on anything else.
+ */
 export function parseCidr(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
-  try {
-    if (text.includes('/')) return ipaddr.parseCIDR(text);
-    const a = ipaddr.parse(text);
-    return [a, a.kind() === 'ipv4' ? 32 : 128];
-  } catch {
-    throw new RulesError('DETECT_BAD_CIDR', `not an IP address or CIDR: ${JSON.stringify(text)}`);
-  }
+  const c = readCidr(text);
+  if (typeof c === 'string') throw new RulesError('DETECT_BAD_CIDR', `not an IP address or CIDR: ${c}`);
+  return [c.address, c.prefix];
 }
 
 export interface NetsetParse {

@@ -3,7 +3,9 @@
  * hand, unblock it or mark a decision a false positive (the policy learns from both),
  * extend a decision, and replace the policy itself. Each rule is here, whatever surface
  * asks: a whitelisted address cannot be blocked, a blocklisted one cannot be unblocked
- * (it is taken off the blocklist instead), durations are positive and bounded.
+ * (it is taken off the blocklist instead), durations are positive and bounded, a block
+ * wider than /8 (IPv4) or /16 (IPv6) must be forced, and a block no flow can carry is
+ * refused before anything changes.
  */
 import type { PolicyContext } from './context.js';
 import type { DecisionTarget } from './decision.js';
@@ -11,7 +13,8 @@ import { noResult, type EngineResult } from './decision-book.js';
 import { blockDuration } from './durations.js';
 import { PolicyError } from './errors.js';
 import { isBlocklistDecision } from './blocklist.js';
-import { sourceKey } from './address.js';
+import { cidrText, isWide, sourceCidr, sourceKey, wideMessage } from './address.js';
+import { probeDecision } from './enforceable.js';
 import { sourceText, targetOfKey, type PolicyKey } from './keys.js';
 import { forgiveReputation } from './reputation.js';
 import type { SourceAction } from './response.js';
@@ -24,6 +27,8 @@ export interface AdminBlockRequest {
   dstPort?: number;
   action?: SourceAction;
   durationMs?: number;
+  /** The operator means a target wider than /8 (IPv4) or /16 (IPv6), /0 included. */
+  force?: boolean;
   actor: string;
   reason: string;
 }
@@ -39,25 +44,32 @@ export class AdminCommands {
     if (req.durationMs !== undefined && !(req.durationMs > 0 && Number.isFinite(req.durationMs))) {
       throw new PolicyError('POLICY_BAD_DURATION', `duration must be a positive number of ms, got ${req.durationMs}`);
     }
-    const key = sourceKey(req.src, req.srcPrefix);
+    const cidr = sourceCidr(req.src, req.srcPrefix);
+    const wide = isWide(cidr);
+    if (wide && !req.force) throw new PolicyError('POLICY_WIDE_PREFIX', wideMessage(cidr, 'admin API: "force": true, CLI: --force'), 'src');
+    const key = cidrText(cidr);
     if (this.ctx.whitelist.covers(req.src, req.srcPrefix)) throw new PolicyError('POLICY_WHITELISTED', `${key} is whitelisted`);
+    const action = req.action ?? 'drop';
+    const rate = action === 'rate-limit' ? { unit: 'pktps' as const, rate: config.response.rateLimitPps } : undefined;
+    const target: DecisionTarget = targetOfKey(key);
+    if (req.proto !== undefined) target.proto = req.proto;
+    if (req.dstPort !== undefined) target.dstPort = req.dstPort;
+    // Checked before anything changes: a refused block leaves no offence, no record, no audit.
+    const problem = this.ctx.enforceable.decision(probeDecision(target, action, now, rate));
+    if (problem) throw new PolicyError('POLICY_NOT_ENFORCEABLE', `${key}: ${problem}`, 'src');
     const out = noResult();
     const src = sources.record(key, now);
     const offence = ++src.offences;
     batch.touch(src);
     const trust = sources.trust(src, now);
-    const action = req.action ?? 'drop';
     const existing = book.get(key);
     if (existing) book.end(existing, now, `superseded by admin block (${req.actor})`, 'superseded', out, req.actor);
     const score = src.hits?.carriedScore ?? 0;
     const computed = blockDuration({ level: 'high', score, offence, trust, jitterKey: `${key}#${offence}` }, config.durations).durationMs;
-    const target: DecisionTarget = targetOfKey(key);
-    if (req.proto !== undefined) target.proto = req.proto;
-    if (req.dstPort !== undefined) target.dstPort = req.dstPort;
     const decision = book.newDecision({
       target,
       action,
-      ...(action === 'rate-limit' ? { rate: { unit: 'pktps' as const, rate: config.response.rateLimitPps } } : {}),
+      ...(rate ? { rate } : {}),
       threatLevel: 'high',
       score,
       trust,
@@ -66,6 +78,7 @@ export class AdminCommands {
       origin: 'admin',
       offence,
       durationMs: Math.min(config.durations.maxMs, req.durationMs ?? computed),
+      ...(wide ? { forced: true as const } : {}),
     }, now);
     book.activate(key, decision, 'admin-block', now, out, req.actor);
     return out;

@@ -8,7 +8,7 @@
 import type { PolicyContext } from './context.js';
 import type { Decision, DecisionTarget } from './decision.js';
 import type { EngineResult } from './decision-book.js';
-import { sourceKey } from './address.js';
+import { cidrKey, isWide, parseCidr } from './address.js';
 import { targetOfKey, type PolicyKey } from './keys.js';
 import { SIGNAL } from '../detect/signals.js';
 
@@ -24,10 +24,7 @@ export class AdminBlocklist {
   private readonly entries = new Map<PolicyKey, string>();
 
   constructor(listed: readonly string[]) {
-    for (const text of listed) {
-      const slash = text.indexOf('/');
-      this.entries.set(slash < 0 ? sourceKey(text) : sourceKey(text.slice(0, slash), Number(text.slice(slash + 1))), text);
-    }
+    for (const text of listed) this.entries.set(cidrKey(text), text);
   }
 
   has(key: PolicyKey): boolean {
@@ -61,6 +58,8 @@ export class AdminBlocklist {
         origin: 'admin',
         offence: src?.offences ?? 0,
         durationMs: config.durations.maxMs,
+        // The policy schema let a wide entry in only as forced (config.ts `forced`).
+        ...(isWide(parseCidr(key)) ? { forced: true as const } : {}),
       }, now);
       book.activate(key, decision, 'admin-block', now, out, actor);
     }

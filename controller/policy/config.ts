@@ -4,19 +4,12 @@
  * The parsed object is frozen: runtime state lives in the engine, never in the config.
  */
 import { deepFreeze } from '../freeze.js';
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { isWellFormed, NOT_WELL_FORMED } from '../unicode.js';
+import { cidrEntry, isWide, readCidr, wideMessage } from './address.js';
 
-/** An address or a CIDR that a whitelist flow can match (checked once, when the config is read). */
-function isAddressOrCidr(text: string): boolean {
-  const [addr = '', bits, extra] = text.split('/');
-  if (extra !== undefined) return false;
-  const v4 = ipaddr.IPv4.isValidFourPartDecimal(addr);
-  if (!v4 && !ipaddr.IPv6.isValid(addr)) return false;
-  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (v4 ? 32 : 128));
-}
-
-const addressOrCidr = z.string().refine(isAddressOrCidr, { message: 'not an IPv4/IPv6 address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)' });
+/** How a wide entry is forced, whatever surface the policy came through. */
+const FORCE_HOW = 'list it in policy.forced too; admin API: "force": true, CLI: --force';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -315,20 +308,39 @@ export const policyConfigSchema = z
       })
       .prefault({}),
     /** CIDRs (IPv4 or IPv6) that are never blocked, whatever happens. */
-    whitelist: z.array(addressOrCidr).default([]),
+    whitelist: z.array(cidrEntry).default([]),
     /**
      * CIDRs the operator wants dropped: each gets an admin drop decision, renewed at expiry
      * for as long as it is listed. The whitelist wins over it.
      */
-    blocklist: z.array(addressOrCidr).default([]),
+    blocklist: z.array(cidrEntry).default([]),
     /** Why an entry of the whitelist or blocklist is there, by entry (shown by the API and CLI). */
-    notes: z.record(z.string(), z.string().max(200)).default({}),
+    notes: z.record(z.string(), z.string().max(200).refine(isWellFormed, NOT_WELL_FORMED)).default({}),
+    /**
+     * Whitelist and blocklist entries wider than /8 (IPv4) or /16 (IPv6), /0 included, that
+     * the operator means: any other entry that wide is refused, so a typo ("10.0.0.0/" or
+     * "/1" for "/16") never allows or drops a whole address space. Written as in the list.
+     */
+    forced: z.array(z.string()).default([]),
   })
   .superRefine((c, ctx) => {
     for (const entry of Object.keys(c.notes)) {
       if (!c.whitelist.includes(entry) && !c.blocklist.includes(entry)) {
         ctx.addIssue({ code: 'custom', path: ['notes', entry], message: 'a note for an entry that is in neither the whitelist nor the blocklist' });
       }
+    }
+    c.forced.forEach((entry, i) => {
+      if (!c.whitelist.includes(entry) && !c.blocklist.includes(entry)) {
+        ctx.addIssue({ code: 'custom', path: ['forced', i], message: `${JSON.stringify(entry)} is in neither the whitelist nor the blocklist` });
+      }
+    });
+    for (const list of ['whitelist', 'blocklist'] as const) {
+      c[list].forEach((entry, i) => {
+        const cidr = readCidr(entry);
+        if (typeof cidr !== 'string' && isWide(cidr) && !c.forced.includes(entry)) {
+          ctx.addIssue({ code: 'custom', path: [list, i], message: wideMessage(cidr, FORCE_HOW) });
+        }
+      });
     }
   })
   .prefault({});

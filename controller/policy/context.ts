@@ -10,6 +10,7 @@ import type { SourceBook } from './source-book.js';
 import type { ThresholdBook } from './threshold-book.js';
 import type { Whitelist } from './whitelist.js';
 import type { AdminBlocklist } from './blocklist.js';
+import type { EnforceCheck } from './enforceable.js';
 
 export interface PolicyContext {
   /** The policy in force (it changes at run time: read it on every use). */
@@ -21,4 +22,6 @@ export interface PolicyContext {
   readonly learner: WeightLearner;
   readonly whitelist: Whitelist;
   readonly blocklist: AdminBlocklist;
+  /** What the enforcer can express: asked before an admin decision is issued. */
+  readonly enforceable: EnforceCheck;
 }

@@ -57,6 +57,11 @@ export interface Decision {
   signals: Signal[];
   reason: string;
   origin: 'auto' | 'admin';
+  /**
+   * The operator forced a target wider than /8 (IPv4) or /16 (IPv6) (policy/address.ts
+   * isWide). An unforced decision that wide is refused, and skipped when restored.
+   */
+  forced?: true;
   /** How many blocks this source has had including this one (repeat offences). */
   offence: number;
   createdAt: number;

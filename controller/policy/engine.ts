@@ -10,6 +10,8 @@
  *   learning.ts        reputation weights learned from outcomes
  *   blocklist.ts       the operator's blocklist and its drops
  *   admin.ts           block, unblock, false positive, extend (the operator's commands)
+ *   enforceable.ts     what the enforcer can express, asked before a change is stored
+ *   restore.ts         what a restart brings back, minus what this version refuses
  *   change-batch.ts    every change of one call, written to the store as one transaction
  *
  * Pure apart from the optional store mirror: time comes in as `now` (or from the injected
@@ -28,10 +30,12 @@ import { parsePolicyConfig, type PolicyConfig, type PolicyConfigInput, type Repu
 import type { PolicyContext } from './context.js';
 import type { Decision } from './decision.js';
 import { DecisionBook, noResult, type EngineResult } from './decision-book.js';
+import { listRefusal, NO_ENFORCER, type EnforceCheck } from './enforceable.js';
 import { PolicyError } from './errors.js';
-import { decisionKey, entryKey, type PolicyKey } from './keys.js';
+import { decisionKey, entryKey, sourceText, type PolicyKey } from './keys.js';
 import { WeightLearner } from './learning.js';
 import { DecisionLifecycle, VICTIM_TRUST } from './lifecycle.js';
+import { restorableDecisions, restorePolicy, type SkippedEntry } from './restore.js';
 import { scoreDetection } from './scorer.js';
 import { SourceBook } from './source-book.js';
 import type { PolicyPersistence, PolicySnapshot, SourceRecord } from './state.js';
@@ -44,6 +48,8 @@ import { Whitelist } from './whitelist.js';
 export type { EngineResult } from './decision-book.js';
 export type { AdminBlockRequest, DecisionSelector } from './admin.js';
 export { isBlocklistDecision } from './blocklist.js';
+export type { EnforceCheck } from './enforceable.js';
+export type { SkippedEntry } from './restore.js';
 
 /** Blocked-traffic packet rate per decision id (see evidence.ts). */
 export type Evidence = ReadonlyMap<number, number>;
@@ -67,6 +73,12 @@ export interface PolicyRevisionSource {
   latestPolicyRevision(): StoredPolicyRevision | undefined;
 }
 
+export interface PolicyEngineOptions {
+  store?: PolicyPersistence;
+  /** What the enforcer can express (built by the shell from mitigate/templates.ts); default: anything. */
+  enforceable?: EnforceCheck;
+}
+
 export class PolicyEngine {
   private cfg: PolicyConfig;
   private readonly clock: Clock;
@@ -81,12 +93,16 @@ export class PolicyEngine {
   private readonly lifecycle: DecisionLifecycle;
   private readonly admin: AdminCommands;
   private readonly reconfigureListeners: Array<(config: PolicyConfig) => void> = [];
+  private readonly enforceable: EnforceCheck;
   /** Set when the policy in force came from the store's latest revision rather than the caller's config. */
   restoredRevision?: { version: number; at: number; actor: string };
+  /** What `fromStore` found stored but this version refuses, left out (the guard logs each). */
+  skippedOnRestore: SkippedEntry[] = [];
 
-  constructor(config: PolicyConfig | PolicyConfigInput, clock: Clock, options: { store?: PolicyPersistence } = {}) {
+  constructor(config: PolicyConfig | PolicyConfigInput, clock: Clock, options: PolicyEngineOptions = {}) {
     this.cfg = Object.isFrozen(config) ? (config as PolicyConfig) : parsePolicyConfig(config as PolicyConfigInput);
     this.clock = clock;
+    this.enforceable = options.enforceable ?? NO_ENFORCER;
     this.batch = new ChangeBatch(options.store);
     this.thresholds = new ThresholdBook(clock.now());
     this.book = new DecisionBook(this.batch, (d, now) => {
@@ -103,6 +119,7 @@ export class PolicyEngine {
       batch: this.batch, book: this.book, sources: this.sources, thresholds: this.thresholds, learner: this.learner,
       get whitelist() { return inForce.whitelist(); },
       get blocklist() { return inForce.blocklist(); },
+      enforceable: this.enforceable,
     };
     this.lifecycle = new DecisionLifecycle(this.ctx);
     this.admin = new AdminCommands(this.ctx);
@@ -116,26 +133,54 @@ export class PolicyEngine {
   /**
    * An engine that continues from what the store holds; records the config as a version if
    * it changed. A policy changed at run time (the store's latest revision) wins over `config`,
-   * which is the file's: `restoredRevision` says which one is in force.
+   * which is the file's: `restoredRevision` says which one is in force. List entries and
+   * active decisions this version refuses are left out and listed in `skippedOnRestore`.
    */
-  static fromStore(config: PolicyConfig | PolicyConfigInput, clock: Clock, store: PolicyPersistence & Partial<PolicyRevisionSource>): PolicyEngine {
+  static fromStore(config: PolicyConfig | PolicyConfigInput, clock: Clock, store: PolicyPersistence & Partial<PolicyRevisionSource>, options: Omit<PolicyEngineOptions, 'store'> = {}): PolicyEngine {
+    const check = options.enforceable ?? NO_ENFORCER;
+    const skipped: SkippedEntry[] = [];
     const revision = store.latestPolicyRevision?.();
-    const engine = new PolicyEngine(revision ? parsePolicyConfig(revision.policy as PolicyConfigInput) : config, clock, { store });
+    const policy = revision ? restorePolicy(revision.policy, check, clock.now(), skipped) : config;
+    const engine = new PolicyEngine(policy, clock, { store, enforceable: check });
     if (revision) engine.restoredRevision = { version: revision.version, at: revision.at, actor: revision.actor };
-    engine.load(store.loadPolicyState());
+    engine.load(store.loadPolicyState(), skipped);
+    engine.skippedOnRestore = skipped;
     return engine;
   }
 
-  private load(snapshot: PolicySnapshot): void {
+  private load(snapshot: PolicySnapshot, skipped: SkippedEntry[]): void {
+    const now = this.clock.now();
     this.sources.load(snapshot.sources);
     for (const s of snapshot.sources) if (s.hits) this.thresholds.attackSeenBefore(s.hits.lastHitAt);
-    this.book.load(snapshot.activeDecisions, snapshot.maxDecisionId);
+    const { kept, refused } = restorableDecisions(snapshot.activeDecisions, this.enforceable, skipped);
+    this.book.load(kept, snapshot.maxDecisionId);
+    for (const { decision, problem } of refused) {
+      const ended: Decision = { ...decision, endedAt: now, endReason: `skipped at start-up: ${problem}` };
+      const target = sourceText(decision.target);
+      this.batch.decision(
+        ended,
+        { src: target, decisionId: decision.id, action: decision.action, offence: decision.offence, at: now, event: 'refused' },
+        { at: now, actor: 'startup', action: 'refused', target, before: decision, after: ended },
+      );
+    }
     const latest = snapshot.latestVersion;
     if (latest) this.learner.restore(latest.weights);
     if (!latest || JSON.stringify(latest.config) !== JSON.stringify(this.config)) {
-      this.batch.version({ at: this.clock.now(), actor: 'startup', reason: 'configuration', config: this.config, weights: this.learner.weights });
+      this.batch.version({ at: now, actor: 'startup', reason: 'configuration', config: this.config, weights: this.learner.weights });
     }
     this.batch.flush();
+  }
+
+  /**
+   * Throws POLICY_NOT_ENFORCEABLE (field "whitelist.N" / "blocklist.N") when a list entry of
+   * `config` could not become flows; called before a new policy is stored or put in force.
+   */
+  assertEnforceable(config: PolicyConfig, now: number = this.clock.now()): void {
+    const refusal = listRefusal(config, this.enforceable, now);
+    if (refusal) {
+      const entry = config[refusal.list][refusal.index]!;
+      throw new PolicyError('POLICY_NOT_ENFORCEABLE', `${entry}: ${refusal.problem}`, `${refusal.list}.${refusal.index}`);
+    }
   }
 
   // ---------------------------------------------------------------- queries
@@ -253,6 +298,7 @@ export class PolicyEngine {
    */
   reconfigure(config: PolicyConfig | PolicyConfigInput, actor: string, now: number = this.clock.now()): EngineResult {
     const next = Object.isFrozen(config) ? (config as PolicyConfig) : parsePolicyConfig(config as PolicyConfigInput);
+    this.assertEnforceable(next, now);
     const out = noResult();
     this.learner.reconfigured(this.cfg, next);
     this.cfg = next;

@@ -38,7 +38,8 @@ export interface HitRecord {
   level: Severity;
 }
 
-export type MitigationEvent = 'started' | 'escalated' | 'extended' | 'stepped-down' | 'lifted' | 'false-positive' | 'admin-unblock' | 'admin-block' | 'superseded';
+/** `refused`: ended at start-up, a decision an older version stored that this one cannot enforce (restore.ts). */
+export type MitigationEvent = 'started' | 'escalated' | 'extended' | 'stepped-down' | 'lifted' | 'false-positive' | 'admin-unblock' | 'admin-block' | 'superseded' | 'refused';
 
 /** Per-source, per-block history: what happened to each mitigation and on what evidence. */
 export interface MitigationRecord {

@@ -232,6 +232,23 @@ test('admin: block (bounded), extend (bounded), unblock raises trust', () => {
   assert.ok(policy.networkAdjustment().applied.some((a) => a.condition === 'high-false-positive-rate'));
 });
 
+test('admin: a block wider than /8 (/16) must be forced; a forced /0 is a decision marked forced; bad prefixes are refused', () => {
+  const { policy } = engine();
+  for (const [src, srcPrefix] of [['0.0.0.0', 0], ['10.0.0.0', 7], ['::', 0], ['2001::', 15]] as const) {
+    assert.throws(() => policy.block({ src, srcPrefix, actor: 'a', reason: 'r' }), (err: unknown) => err instanceof PolicyError && err.code === 'POLICY_WIDE_PREFIX' && err.field === 'src', `${src}/${srcPrefix}`);
+  }
+  for (const [src, srcPrefix] of [['10.0.0.1', 33], ['::ffff:1.2.3.4', 8], ['fe80::1%eth0', undefined]] as const) {
+    assert.throws(() => policy.block({ src, ...(srcPrefix !== undefined ? { srcPrefix } : {}), actor: 'a', reason: 'r' }), (err: unknown) => err instanceof PolicyError && err.code === 'POLICY_BAD_ADDRESS', `${src}/${srcPrefix}`);
+  }
+  assert.equal(policy.activeDecisions(), [], 'nothing issued');
+  assert.is(policy.source('0.0.0.0', 0), undefined, 'no record for a refused block');
+  assert.is(policy.block({ src: '10.0.0.0', srcPrefix: 8, actor: 'a', reason: 'a /8 needs no force' }).decisions[0]!.forced, undefined);
+  const forced = policy.block({ src: '0.0.0.0', srcPrefix: 0, force: true, actor: 'a', reason: 'everything' }).decisions[0]!;
+  assert.equal([forced.target, forced.forced], [{ src: '0.0.0.0', srcPrefix: 0 }, true]);
+  const mapped = policy.block({ src: '::ffff:1.2.3.0', srcPrefix: 120, actor: 'a', reason: 'mapped' }).decisions[0]!;
+  assert.equal(mapped.target, { src: '1.2.3.0', srcPrefix: 24 }, 'an IPv4-mapped network is its IPv4 network');
+});
+
 test('early step-down for a trusted source that went quiet', () => {
   const { policy, clock } = engine();
   policy.evaluate([flood(60, { intel: { abuseConfidence: 90 } })], new Map(), clock.now());

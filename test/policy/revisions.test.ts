@@ -1,31 +1,31 @@
-/** PolicyAdmin in process: a real PolicyEngine over an in-memory store, no HTTP. */
+/** PolicyRevisions in process: a real PolicyEngine over an in-memory store, no HTTP. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ManualClock } from '../../controller/clock.js';
-import { PolicyEngine } from '../../controller/policy/engine.js';
+import { PolicyEngine, type EnforceCheck } from '../../controller/policy/engine.js';
 import { SIGNAL } from '../../controller/detect/signals.js';
 import { parsePolicyConfig } from '../../controller/policy/config.js';
 import { openStore } from '../../controller/store/store.js';
-import { ApiError } from '../../controller/api/errors.js';
-import { PolicyAdmin, checkPolicy, normaliseEntry } from '../../controller/api/policy-admin.js';
+import { PolicyError } from '../../controller/policy/errors.js';
+import { PolicyRevisions, checkPolicy } from '../../controller/policy/revisions.js';
 
 const T0 = Date.UTC(2025, 0, 1);
 
-function setup(file: Parameters<typeof parsePolicyConfig>[0] = {}) {
+function setup(file: Parameters<typeof parsePolicyConfig>[0] = {}, enforceable?: EnforceCheck) {
   const clock = new ManualClock(T0);
   const store = openStore(':memory:');
-  const engine = PolicyEngine.fromStore(parsePolicyConfig(file), clock, store);
-  return { clock, store, engine, admin: new PolicyAdmin(engine, store) };
+  const engine = PolicyEngine.fromStore(parsePolicyConfig(file), clock, store, enforceable ? { enforceable } : {});
+  return { clock, store, engine, admin: new PolicyRevisions(engine, store) };
 }
 
-function apiError(fn: () => unknown): ApiError {
+function policyError(fn: () => unknown): PolicyError {
   try {
     fn();
   } catch (err) {
-    assert.instance(err, ApiError);
-    return err as ApiError;
+    assert.instance(err, PolicyError);
+    return err as PolicyError;
   }
-  throw new Error('expected an ApiError');
+  throw new Error('expected a PolicyError');
 }
 
 test('version 0 is the file policy; a patch is version 1, stored, audited and in force', () => {
@@ -57,12 +57,12 @@ test('version 0 is the file policy; a patch is version 1, stored, audited and in
   ]);
 });
 
-test('a stale ifVersion is a 409 and changes nothing; an empty change makes no version', () => {
+test('a stale ifVersion is a conflict and changes nothing; an empty change makes no version', () => {
   const { admin, engine, store } = setup();
   admin.patch({ durations: { lowMs: 90_000 } }, { actor: 'a' }, T0);
-  const err = apiError(() => admin.patch({ durations: { lowMs: 1 } }, { actor: 'b', ifVersion: 0 }, T0));
-  assert.is(err.status, 409);
-  assert.is(err.code, 'API_VERSION_CONFLICT');
+  const err = policyError(() => admin.patch({ durations: { lowMs: 1 } }, { actor: 'b', ifVersion: 0 }, T0));
+  assert.is(err.code, 'POLICY_VERSION_CONFLICT');
+  assert.is(err.field, 'ifVersion');
   assert.is(engine.config.durations.lowMs, 90_000);
   const same = admin.patch({ durations: { lowMs: 90_000 } }, { actor: 'a' }, T0);
   assert.equal(same.changes, []);
@@ -81,10 +81,10 @@ test('bad policies name the field path, unknown fields included, and change noth
     [{ multiSignal: { connectionBuckets: [{ min: 1, points: 2, extra: 3 }] } }, 'policy.multiSignal.connectionBuckets.0.extra'],
   ];
   for (const [patch, field] of cases) {
-    const err = apiError(() => admin.patch(patch, { actor: 'x' }, T0));
-    assert.is(err.status, 400, field);
+    const err = policyError(() => admin.patch(patch, { actor: 'x' }, T0));
+    assert.is(err.code, 'POLICY_INVALID', field);
     assert.is(err.field, field);
-    assert.ok(err.message.startsWith(`${field}: `), err.message);
+    assert.ok(err.detail.startsWith(`${field}: `), err.detail);
   }
   assert.is(admin.current().version, 0);
   assert.equal(engine.config, parsePolicyConfig());
@@ -109,14 +109,14 @@ test('whitelisting a blocked source ends its decision; removing it keeps the oth
   assert.equal(admin.entries('whitelist'), [{ address: '203.0.113.9', comment: 'our partner' }]);
   assert.throws(() => engine.block({ src: '203.0.113.9', actor: 'api', reason: 'again' }, T0 + 20), /whitelisted/);
 
-  assert.is(apiError(() => admin.addEntry('whitelist', '203.0.113.9', undefined, { actor: 'api' }, T0)).code, 'API_ALREADY_LISTED');
+  assert.is(policyError(() => admin.addEntry('whitelist', '203.0.113.9', undefined, { actor: 'api' }, T0)).code, 'POLICY_ALREADY_LISTED');
   admin.addEntry('whitelist', '203.0.113.9', 'renamed', { actor: 'api' }, T0 + 30);
   assert.equal(admin.entries('whitelist'), [{ address: '203.0.113.9', comment: 'renamed' }], 'a new comment is a change');
 
   admin.removeEntry('whitelist', '203.0.113.9/32', { actor: 'api' }, T0 + 40);
   assert.equal(engine.config.whitelist, []);
   assert.equal(engine.config.notes, {}, 'the note goes with the entry');
-  assert.is(apiError(() => admin.removeEntry('whitelist', '203.0.113.9', { actor: 'api' }, T0)).code, 'API_NOT_LISTED');
+  assert.is(policyError(() => admin.removeEntry('whitelist', '203.0.113.9', { actor: 'api' }, T0)).code, 'POLICY_NOT_LISTED');
 });
 
 test('blocklist entries become admin drops, renewed while listed, released when removed', () => {
@@ -167,7 +167,7 @@ test('the latest stored version wins over the file policy on restart', () => {
   assert.is(restarted.config.durations.lowMs, 45_000);
   assert.equal(restarted.restoredRevision, { version: 1, at: T0, actor: 'api' });
   assert.equal(restarted.activeDecisions().map((d) => d.target), [{ src: '192.0.2.0', srcPrefix: 24 }], 'the blocklist drop survives');
-  assert.is(new PolicyAdmin(restarted, store).current().version, 1);
+  assert.is(new PolicyRevisions(restarted, store).current().version, 1);
   const fresh = setup({ durations: { lowMs: 30_000 } });
   assert.is(fresh.engine.restoredRevision, undefined);
 });
@@ -178,7 +178,76 @@ test('listeners hear each reconfiguration', () => {
   engine.onReconfigure((c) => heard.push([...c.whitelist]));
   admin.addEntry('whitelist', '10.9.8.7/16', undefined, { actor: 'api' }, T0);
   assert.equal(heard, [['10.9.0.0/16']]);
-  assert.is(normaliseEntry('2001:db8::1/32'), '2001:db8::/32');
+  admin.addEntry('blocklist', '2001:db8::1/32', undefined, { actor: 'api' }, T0);
+  assert.equal(engine.config.blocklist, ['2001:db8::/32'], 'stored normalised');
+});
+
+test('a wide entry needs force: refused without it (nothing stored), kept with its forced mark, the mark goes with the entry', () => {
+  const { admin, engine, store } = setup();
+  for (const wide of ['0.0.0.0/0', '::/0', '10.0.0.0/7', '2001::/15']) {
+    const err = policyError(() => admin.addEntry('whitelist', wide, undefined, { actor: 'api' }, T0));
+    assert.equal([err.code, err.field], ['POLICY_WIDE_PREFIX', 'address'], wide);
+    assert.match(err.detail, /refused unless forced \(admin API: "force": true, CLI: --force\)/);
+  }
+  const typo = policyError(() => admin.addEntry('whitelist', '10.1.2.3/', undefined, { actor: 'api' }, T0));
+  assert.equal([typo.code, typo.field], ['POLICY_BAD_ADDRESS', 'address']);
+  assert.is(admin.current().version, 0);
+  assert.equal(store.audit(), [], 'nothing audited');
+
+  const forced = admin.addEntry('blocklist', '0.0.0.0/0', 'everything, on purpose', { actor: 'api', force: true }, T0);
+  assert.is(forced.state.version, 1);
+  assert.equal([engine.config.blocklist, engine.config.forced], [['0.0.0.0/0'], ['0.0.0.0/0']]);
+  assert.equal(forced.result.decisions.map((d) => [d.target, d.action, d.forced]), [[{ src: '0.0.0.0', srcPrefix: 0 }, 'drop', true]]);
+  // A later change needs no force for the entry already forced.
+  admin.patch({ durations: { lowMs: 90_000 } }, { actor: 'api' }, T0 + 1);
+  assert.equal(engine.config.forced, ['0.0.0.0/0']);
+  admin.removeEntry('blocklist', '0.0.0.0/0', { actor: 'api' }, T0 + 2);
+  assert.equal([engine.config.blocklist, engine.config.forced, engine.activeDecisions()], [[], [], []]);
+});
+
+test('PUT and PATCH: a wide entry names its field unless forced; force marks every wide entry', () => {
+  const { admin, engine } = setup();
+  const err = policyError(() => admin.patch({ whitelist: ['192.0.2.0/24', '::/0'] }, { actor: 'api' }, T0));
+  assert.equal([err.code, err.field], ['POLICY_INVALID', 'policy.whitelist.1']);
+  assert.match(err.detail, /::\/0 covers every IPv6 address: refused unless forced/);
+  const put = policyError(() => admin.replace({ blocklist: ['0.0.0.0/0'] }, { actor: 'api' }, T0));
+  assert.equal([put.code, put.field], ['POLICY_INVALID', 'policy.blocklist.0']);
+  assert.is(admin.current().version, 0);
+  admin.patch({ whitelist: ['192.0.2.0/24', '::/0'] }, { actor: 'api', force: true }, T0);
+  assert.equal(engine.config.forced, ['::/0']);
+  // Taken off the list by a patch: its forced mark goes too (as notes do).
+  admin.patch({ whitelist: ['192.0.2.0/24'] }, { actor: 'api' }, T0 + 1);
+  assert.equal(engine.config.forced, []);
+  admin.replace({ blocklist: ['0.0.0.0/0'], forced: ['0.0.0.0/0'] }, { actor: 'api' }, T0 + 2);
+  assert.equal(engine.config.blocklist, ['0.0.0.0/0'], 'forced in the policy itself');
+});
+
+test('nothing is committed unless the enforcer can express it', () => {
+  // An enforcer that cannot express anything in 198.51.100.0/24 (standing in for any limit of the templates).
+  const refuses = (src: string) => (src.startsWith('198.51.100.') ? `no flow for ${src}` : undefined);
+  const check: EnforceCheck = {
+    decision: (d) => refuses(d.target.src),
+    whitelist: (cidrs) => cidrs.map(refuses).find((p) => p !== undefined),
+  };
+  const { admin, engine, store } = setup({}, check);
+  const blocked = engine.block({ src: '203.0.113.9', actor: 'api', reason: 'fine' }, T0).decisions[0]!;
+  const auditBefore = store.audit().length;
+  for (const list of ['whitelist', 'blocklist'] as const) {
+    const err = policyError(() => admin.addEntry(list, '198.51.100.7', undefined, { actor: 'api' }, T0));
+    assert.equal([err.code, err.field], ['POLICY_NOT_ENFORCEABLE', 'address'], list);
+    assert.match(err.detail, /198\.51\.100\.7: no flow for 198\.51\.100\.7/);
+  }
+  const patch = policyError(() => admin.patch({ whitelist: ['203.0.113.9', '198.51.100.0/24'] }, { actor: 'api' }, T0));
+  assert.equal([patch.code, patch.field], ['POLICY_NOT_ENFORCEABLE', 'policy.whitelist.1']);
+  const put = policyError(() => admin.replace({ blocklist: ['198.51.100.0/24'] }, { actor: 'api' }, T0));
+  assert.equal([put.code, put.field], ['POLICY_NOT_ENFORCEABLE', 'policy.blocklist.0']);
+  const block = policyError(() => engine.block({ src: '198.51.100.9', actor: 'api', reason: 'no' }, T0));
+  assert.equal([block.code, block.field], ['POLICY_NOT_ENFORCEABLE', 'src']);
+  assert.is(admin.current().version, 0, 'no version');
+  assert.equal(store.policyRevisions(10), []);
+  assert.is(store.audit().length, auditBefore, 'nothing audited');
+  assert.equal(engine.activeDecisions().map((d) => d.id), [blocked.id], 'the decision in force is untouched');
+  assert.is(engine.source('198.51.100.9'), undefined, 'a refused block leaves no record');
 });
 
 test.run();
