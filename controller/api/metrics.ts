@@ -6,8 +6,8 @@
  * (or a reverse proxy the operator sets up) reach it.
  *
  * Cardinality is bounded: labels are enums (pattern, attack type, action, error code,
- * fallback kind) except the top-N source gauges, which hold at most TOP_SOURCES series
- * and are rebuilt on every scrape.
+ * fallback kind, MitigateError code) except the top-N source gauges, which hold at most
+ * TOP_SOURCES series and are rebuilt on every scrape.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Detection } from '../detect/detection.js';
@@ -16,6 +16,7 @@ import { decayedScore } from '../policy/reputation.js';
 import type { TrafficSnapshot } from '../stats/snapshot.js';
 import type { SwitchConnection, SwitchError } from '../switch/connection.js';
 import { errorTypeName } from '../openflow/constants.js';
+import { MITIGATE_ERROR_CODES } from '../mitigate/errors.js';
 import type { ApiGuard } from './guard-view.js';
 import { countByAction } from './views.js';
 import { alertCountsOf } from '../alerts/alerter.js';
@@ -122,7 +123,21 @@ export function createMetrics(guard: ApiGuard, now: () => number, events?: () =>
   });
   mirrorCounter(registry, 'ofguard_enforcer_errors_total', 'Errors switches reported to mitigation messages, by OpenFlow type/code', ['error'], () => byLabel('error', guard.enforcer.metrics().errors));
   mirrorCounter(registry, 'ofguard_enforcer_fallbacks_total', 'Mitigation fallbacks taken (no meter, aggregate, unplaced)', ['kind'], () => byLabel('kind', guard.enforcer.metrics().fallbacks));
-  mirrorCounter(registry, 'ofguard_enforcer_apply_failures_total', 'Engine results that could not be applied to the switches', [], () => [[{}, guard.counters.applyFailures]]);
+  mirrorCounter(registry, 'ofguard_enforcer_apply_failures_total', 'Engine results not fully applied to the switches (a decision failed, or a switch was not reached)', [], () => [[{}, guard.counters.applyFailures]]);
+  mirrorCounter(registry, 'ofguard_enforcer_decision_failures_total', 'Decisions marked failed (not installed while every other decision is), by MitigateError code; once per failure, not per sync', ['code'], () =>
+    byLabel('code', guard.enforcer.metrics().decisionFailures));
+  new Gauge({
+    name: 'ofguard_enforcer_failed_decisions',
+    help: 'Decisions in force that are not enforced now, by MitigateError code',
+    labelNames: ['code'],
+    registers: [registry],
+    collect() {
+      // Every code has a series, 0 included: an alert on "> 0" needs no absent() twin.
+      const counts: Record<string, number> = Object.fromEntries(MITIGATE_ERROR_CODES.map((code) => [code, 0]));
+      for (const f of guard.enforcer.failedDecisions()) counts[f.code] = (counts[f.code] ?? 0) + 1;
+      for (const [code, n] of Object.entries(counts)) this.set({ code }, n);
+    },
+  });
   mirrorCounter(registry, 'ofguard_flows_installed_total', 'Mitigation flows installed', [], () => [[{}, guard.enforcer.metrics().flowsInstalled]]);
   mirrorCounter(registry, 'ofguard_meters_installed_total', 'Mitigation meters installed', [], () => [[{}, guard.enforcer.metrics().metersInstalled]]);
   if (events) {

@@ -3,14 +3,39 @@
  * of (guard, now): no I/O, easy to reuse from the dashboard.
  */
 import type { Decision, MitigationAction } from '../policy/decision.js';
+import type { Enforcer } from '../mitigate/enforcer.js';
+import type { DecisionFailure } from '../mitigate/failures.js';
 import { decayedScore } from '../policy/reputation.js';
 import type { ApiGuard } from './guard-view.js';
+
+/** Why a decision in force is not enforced (absent while it is, or is on its way to the switches). */
+export interface EnforcementView {
+  state: 'failed';
+  /** MitigateError code: MITIGATE_BAD_TARGET, MITIGATE_BAD_DECISION, MITIGATE_NOT_ENCODABLE, MITIGATE_SWITCH_REJECTED. */
+  code: string;
+  reason: string;
+  /** Switches where it is not installed. */
+  dpids: string[];
+  /** When it failed (ms). */
+  since: number;
+  /** When it is tried again (ms); absent when only a change of the decision can help. */
+  retryAt?: number;
+}
 
 export interface DecisionView extends Decision {
   /** The policy's key of the target: "203.0.113.7", "203.0.113.0/24" or "victim:10.0.0.5". */
   source: string;
   /** Seconds until expiry; 0 once ended or expired. */
   remainingS: number;
+  /** Present when the decision is in force but not enforced: one failed decision never stops the others. */
+  enforcement?: EnforcementView;
+}
+
+/** Who knows whether a decision is enforced (the Guard's enforcer). */
+export type EnforcementSource = Pick<Enforcer, 'enforcementOf'>;
+
+function enforcementView(f: DecisionFailure): EnforcementView {
+  return { state: f.state, code: f.code, reason: f.reason, dpids: f.dpids, since: f.since, ...(f.retryAt !== undefined ? { retryAt: f.retryAt } : {}) };
 }
 
 export function decisionSource(d: Decision): string {
@@ -18,9 +43,10 @@ export function decisionSource(d: Decision): string {
   return d.target.srcPrefix === undefined ? d.target.src : `${d.target.src}/${d.target.srcPrefix}`;
 }
 
-export function decisionView(d: Decision, now: number): DecisionView {
+export function decisionView(d: Decision, now: number, enforcer?: EnforcementSource): DecisionView {
   const remainingS = d.endedAt === undefined ? Math.max(0, Math.ceil((d.expiresAt - now) / 1000)) : 0;
-  return { ...d, source: decisionSource(d), remainingS };
+  const failure = d.endedAt === undefined ? enforcer?.enforcementOf(d.id) : undefined;
+  return { ...d, source: decisionSource(d), remainingS, ...(failure ? { enforcement: enforcementView(failure) } : {}) };
 }
 
 export function switchesView(guard: ApiGuard) {
@@ -44,8 +70,12 @@ export function countByAction(decisions: readonly Decision[]): Partial<Record<Mi
   return out;
 }
 
+/** Failed decisions listed in the status answer; the count is always whole. */
+export const STATUS_FAILURES = 100;
+
 export function statusView(guard: ApiGuard, startedAt: number, now: number) {
   const active = guard.policy.activeDecisions();
+  const failed = guard.enforcer.failedDecisions();
   const switches = [...guard.controller.server.switches.values()];
   return {
     now,
@@ -53,7 +83,13 @@ export function statusView(guard: ApiGuard, startedAt: number, now: number) {
     uptimeS: Math.floor((now - startedAt) / 1000),
     switches: switches.map((c) => ({ dpid: c.dpid, remote: c.remote, echoRttMs: c.echoRttMs, ports: c.ports.size })),
     poll: { intervalMs: guard.controller.opts.pollIntervalMs, last: [...guard.controller.poller.lastPoll.values()] },
-    decisions: { active: active.length, byAction: countByAction(active) },
+    decisions: {
+      active: active.length,
+      byAction: countByAction(active),
+      /** In force but not enforced (see DecisionView.enforcement), newest first. */
+      failed: failed.length,
+      failures: failed.slice(0, STATUS_FAILURES).map((f) => ({ id: f.decisionId, ...enforcementView(f) })),
+    },
     counters: { ...guard.counters },
     detect: guard.detect.stats(),
     forwarding: { ...guard.controller.forwarding.counters, shedPacketIns: guard.controller.shedPacketIns },
@@ -74,9 +110,9 @@ export function reputationView(guard: ApiGuard, key: string, src: string, srcPre
     adminOverrides: record?.adminOverrides ?? 0,
     lastSeenAt: record?.lastSeenAt ?? null,
     contributions: record?.contributions ?? [],
-    activeDecision: active ? decisionView(active, now) : null,
+    activeDecision: active ? decisionView(active, now, guard.enforcer) : null,
     features: srcPrefix === undefined ? (guard.detect.featuresOf(src, now) ?? null) : null,
-    decisions: guard.store.decisionsFor(key, 20).map((d) => decisionView(d, now)),
+    decisions: guard.store.decisionsFor(key, 20).map((d) => decisionView(d, now, guard.enforcer)),
     hits: guard.store.hitsFor(key, 20),
     mitigations: guard.store.mitigationsFor(key, 20),
   };

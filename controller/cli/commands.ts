@@ -12,7 +12,7 @@ import { ConfigError, formatProblem, loadConfig, type ConfigProblem, type Loaded
 import { listenWarnings } from '../config/preflight.js';
 import type { DecisionView } from '../api/views.js';
 import { ApiClient, CliError, type ClientFlags } from './client.js';
-import { clip, flattenLeaves, formatScope, formatSeconds, parseAssignment, parseDuration, table } from './format.js';
+import { clip, decisionTable, enforcementText, flattenLeaves, formatScope, formatSeconds, parseAssignment, parseDuration, table } from './format.js';
 import { setPath } from '../config/paths.js';
 
 interface CommonFlags extends ClientFlags {
@@ -20,7 +20,6 @@ interface CommonFlags extends ClientFlags {
 }
 
 const ACTIONS = ['monitor', 'rate-limit', 'selective-drop', 'drop'];
-const DECISION_HEADERS = ['ID', 'SOURCE', 'SCOPE', 'ACTION', 'REASON', 'SCORE', 'REMAINING', 'ORIGIN'];
 
 function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
@@ -69,23 +68,14 @@ function intOption(text: string | undefined, flag: string, min: number, max: num
   return n;
 }
 
-function decisionRows(list: readonly DecisionView[]): string[][] {
-  return list.map((d) => [
-    String(d.id),
-    d.source,
-    formatScope(d.target),
-    d.action + (d.rate ? ` ${d.rate.rate}${d.rate.unit === 'pktps' ? 'pps' : 'kbps'}` : ''),
-    clip(d.endedAt === undefined ? d.reason : `${d.reason} [ended: ${d.endReason ?? ''}]`, 60),
-    String(Math.round(d.score)),
-    d.endedAt === undefined ? formatSeconds(d.remainingS) : '-',
-    d.origin,
-  ]);
-}
-
 function printChange(flags: CommonFlags, r: { decisions: DecisionView[]; ended: DecisionView[] }): void {
   if (flags.json) return printJson(r);
   for (const d of r.ended) print(`ended     #${d.id} ${d.source} ${d.action}: ${d.endReason ?? ''}`);
-  for (const d of r.decisions) print(`in force  #${d.id} ${d.source} ${d.action} (${formatScope(d.target)}) for ${formatSeconds(d.remainingS)}`);
+  for (const d of r.decisions) {
+    print(`in force  #${d.id} ${d.source} ${d.action} (${formatScope(d.target)}) for ${formatSeconds(d.remainingS)}`);
+    const failure = enforcementText(d);
+    if (failure) print(`          not enforced: ${failure}`);
+  }
 }
 
 interface BlockFlags extends CommonFlags {
@@ -153,7 +143,7 @@ export function registerOperatorCommands(program: Command): void {
       const byAction = Object.entries(s.decisions.byAction as Record<string, number>).map(([a, n]) => `${a} ${n}`).join(', ');
       print(
         [
-          `up ${formatSeconds(s.uptimeS)}, ${s.switches.length} switch(es), ${s.decisions.active} active decision(s)${byAction ? ` (${byAction})` : ''}`,
+          `up ${formatSeconds(s.uptimeS)}, ${s.switches.length} switch(es), ${s.decisions.active} active decision(s)${byAction ? ` (${byAction})` : ''}${s.decisions.failed ? `, ${s.decisions.failed} not enforced (see decisions list)` : ''}`,
           `polling every ${s.poll.intervalMs} ms; snapshots ${s.counters.snapshots}, detections ${s.counters.detections}, decisions ${s.counters.decisions}, ended ${s.counters.ended}, apply failures ${s.counters.applyFailures}`,
           `tracked sources ${s.detect.trackedSources}, destinations ${s.detect.trackedDestinations}; packet-ins ${s.forwarding.packetIns} (shed ${s.forwarding.shedPacketIns})`,
           ...s.switches.map((sw: any) => {
@@ -196,7 +186,7 @@ export function registerOperatorCommands(program: Command): void {
         const r = await ApiClient.fromFlags(flags).request<{ decisions: DecisionView[] }>('GET', `/api/decisions?${q}`);
         if (flags.json) return printJson(r);
         if (r.decisions.length === 0) return print('no decisions');
-        print(table(DECISION_HEADERS, decisionRows(r.decisions)));
+        print(decisionTable(r.decisions));
       }),
     );
   addBlockOptions(withClient(decisions.command('add').description('add an admin decision (block, rate-limit or monitor a source)')))
@@ -231,7 +221,7 @@ export function registerOperatorCommands(program: Command): void {
         if (r.hits.length) {
           lines.push('', 'recent detections:', table(['AT', 'ATTACK', 'PATTERN', 'PPS', 'SCORE', 'OUTCOME', 'LEVEL'], r.hits.map((h: any) => [new Date(h.at).toISOString(), h.attackType, h.pattern, String(Math.round(h.packetRate)), String(h.score), h.outcome, h.level])));
         }
-        if (r.decisions.length) lines.push('', 'decisions:', table(DECISION_HEADERS, decisionRows(r.decisions)));
+        if (r.decisions.length) lines.push('', 'decisions:', decisionTable(r.decisions));
         print(lines.join('\n'));
       }),
     );

@@ -1,4 +1,5 @@
 /** Human output of the operator commands: aligned tables and short durations. Pure. */
+import type { DecisionView } from '../api/views.js';
 import type { DecisionTarget } from '../policy/decision.js';
 
 /** Columns padded to their widest cell; the last column is not padded. */
@@ -52,6 +53,36 @@ export function formatScope(t: DecisionTarget): string {
 /** Long free text cut to `max` characters with an ellipsis. */
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** "failed: <reason> (at <dpid>)" for a decision in force that is not enforced; undefined while it is. */
+export function enforcementText(d: Pick<DecisionView, 'enforcement'>): string | undefined {
+  const e = d.enforcement;
+  if (!e) return undefined;
+  const where = e.dpids.length === 0 ? '' : e.dpids.length <= 3 ? ` (at ${e.dpids.join(', ')})` : ` (at ${e.dpids.length} switches)`;
+  return `failed: ${e.reason}${where}`;
+}
+
+const DECISION_HEADERS = ['ID', 'SOURCE', 'SCOPE', 'ACTION', 'REASON', 'SCORE', 'REMAINING', 'ORIGIN'];
+
+/**
+ * The decisions of `decisions list` and `reputation`, one row each. An ENFORCEMENT column
+ * (last, never clipped) appears when one of them is in force but not enforced.
+ */
+export function decisionTable(list: readonly DecisionView[]): string {
+  const failed = list.some((d) => d.enforcement !== undefined);
+  const rows = list.map((d) => [
+    String(d.id),
+    d.source,
+    formatScope(d.target),
+    d.action + (d.rate ? ` ${d.rate.rate}${d.rate.unit === 'pktps' ? 'pps' : 'kbps'}` : ''),
+    clip(d.endedAt === undefined ? d.reason : `${d.reason} [ended: ${d.endReason ?? ''}]`, 60),
+    String(Math.round(d.score)),
+    d.endedAt === undefined ? formatSeconds(d.remainingS) : '-',
+    d.origin,
+    ...(failed ? [enforcementText(d) ?? '-'] : []),
+  ]);
+  return table(failed ? [...DECISION_HEADERS, 'ENFORCEMENT'] : DECISION_HEADERS, rows);
 }
 
 /** Every leaf of plain data as [dotted path, value as JSON]; arrays are one leaf. */

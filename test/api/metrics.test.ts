@@ -52,6 +52,24 @@ test('events are counted; counters follow the product; listeners go on close', a
   assert.ok(line(text, 'ofguard_detections_total{')!.endsWith(' 2'));
 });
 
+test('a decision that cannot be enforced moves the apply failures, the decision failures by code and the failed gauge', async () => {
+  const metrics = createMetrics(guard, () => clock.now());
+  const zoned = { ...guard.policy.activeDecisions()[0]!, id: 9001, target: { src: 'fe80::1%eth0' } };
+  let text = await metrics.scrape();
+  assert.is(line(text, 'ofguard_enforcer_apply_failures_total '), 'ofguard_enforcer_apply_failures_total 0');
+  assert.is(line(text, 'ofguard_enforcer_failed_decisions{code="MITIGATE_NOT_ENCODABLE"}'), 'ofguard_enforcer_failed_decisions{code="MITIGATE_NOT_ENCODABLE"} 0');
+  await guard.enforce({ decisions: [zoned], ended: [] });
+  text = await metrics.scrape();
+  assert.is(line(text, 'ofguard_enforcer_apply_failures_total '), 'ofguard_enforcer_apply_failures_total 1');
+  assert.is(line(text, 'ofguard_enforcer_decision_failures_total{'), 'ofguard_enforcer_decision_failures_total{code="MITIGATE_NOT_ENCODABLE"} 1');
+  assert.is(line(text, 'ofguard_enforcer_failed_decisions{code="MITIGATE_NOT_ENCODABLE"}'), 'ofguard_enforcer_failed_decisions{code="MITIGATE_NOT_ENCODABLE"} 1');
+  await guard.enforce({ decisions: [], ended: [zoned] });
+  text = await metrics.scrape();
+  assert.is(line(text, 'ofguard_enforcer_failed_decisions{code="MITIGATE_NOT_ENCODABLE"}'), 'ofguard_enforcer_failed_decisions{code="MITIGATE_NOT_ENCODABLE"} 0');
+  assert.is(line(text, 'ofguard_enforcer_decision_failures_total{'), 'ofguard_enforcer_decision_failures_total{code="MITIGATE_NOT_ENCODABLE"} 1', 'a counter');
+  metrics.close();
+});
+
 test('the event stream reports its clients, sent and dropped events', async () => {
   const stream = { clients: 2, sent: 40, dropped: 3 };
   const metrics = createMetrics(guard, () => clock.now(), () => stream);
