@@ -1,8 +1,10 @@
 /**
  * The admin API: JSON over HTTP (node:http), bound to 127.0.0.1 by default.
  *
- * Every request except GET /health passes the per-client rate limit (429), every /api/*
- * request needs `Authorization: Bearer <token>` (401), and every body, query and path
+ * Every request needs a Host header naming this controller (421, host-check.ts: DNS
+ * rebinding), every request except GET /health passes the per-client-address rate limit
+ * (429), every /api/* request needs `Authorization: Bearer <token>` (401) and then passes
+ * the per-token rate limit (429), and every body, query and path
  * parameter is checked by a zod schema before anything runs (400 naming the field, no
  * state change). Admin actions go through the PolicyEngine, which writes them to the
  * audit log (actor "api", before/after), and are then applied to the switches with
@@ -22,11 +24,12 @@ import { refuseUpgrade, type EventHub } from './events.js';
 import { isDashboardPath, serveDashboard } from '../dashboard/serve.js';
 import type { ApiGuard } from './guard-view.js';
 import type { Metrics } from './metrics.js';
-import { RateLimiter, type RateLimitConfig } from './rate-limit.js';
+import { ApiRateLimits, type RateLimitConfig } from './rate-limit.js';
+import { hostRefusal, type HostCheck } from './host-check.js';
 import * as schema from './schemas.js';
 import { bearerMatches } from './token.js';
 import { decisionView, reputationView, statusView, switchesView, topView } from './views.js';
-import { PolicyAdmin, type ListName, type PolicyChange } from './policy-admin.js';
+import { PolicyRevisions, type ListName, type PolicyChange } from '../policy/revisions.js';
 
 /** Admin requests are small; anything bigger is a mistake or an attack. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -42,6 +45,8 @@ export interface ApiServerOptions {
   listen: string;
   port: number;
   rateLimit: RateLimitConfig;
+  /** The Host headers served (DNS rebinding); checked before anything else. */
+  hosts: HostCheck;
   /** Serves the WebSocket event stream (GET /api/events upgrade) when given. */
   events?: EventHub;
 }
@@ -89,13 +94,13 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export class ApiServer {
   private readonly server: Server;
-  private readonly limiter: RateLimiter;
+  private readonly limits: ApiRateLimits;
   private readonly startedAt: number;
-  private readonly policyAdmin: PolicyAdmin;
+  private readonly revisions: PolicyRevisions;
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.limiter = new RateLimiter(opts.rateLimit);
-    this.policyAdmin = new PolicyAdmin(opts.guard.policy, opts.guard.store);
+    this.limits = new ApiRateLimits(opts.rateLimit);
+    this.revisions = new PolicyRevisions(opts.guard.policy, opts.guard.store);
     this.startedAt = opts.clock.now();
     this.server = createServer((req, res) => void this.handle(req, res));
     // Keep-alive sockets would hold close() open for seconds.
@@ -128,15 +133,12 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = req.method ?? 'GET';
+      if (!this.opts.hosts.allows(req.headers.host)) throw new ApiError(421, 'API_HOST_NOT_ALLOWED', hostRefusal(req.headers.host));
       if (url.pathname === '/health' && method === 'GET') {
         send(res, 200, { ok: true, uptimeS: Math.floor((now - this.startedAt) / 1000) });
         return;
       }
-      const wait = this.limiter.take(req.socket.remoteAddress ?? 'unknown', now);
-      if (wait > 0) {
-        res.setHeader('Retry-After', String(Math.ceil(wait)));
-        throw new ApiError(429, 'API_RATE_LIMITED', `too many requests: retry in ${Math.ceil(wait)} s`);
-      }
+      throwIfLimited(res, this.limits.address(req.socket.remoteAddress, now));
       if (url.pathname === '/metrics' && method === 'GET') {
         const text = await this.opts.metrics.scrape();
         res.writeHead(200, { 'Content-Type': this.opts.metrics.registry.contentType });
@@ -152,6 +154,7 @@ export class ApiServer {
         res.setHeader('WWW-Authenticate', 'Bearer');
         throw new ApiError(401, 'API_UNAUTHORIZED', 'missing or wrong bearer token (see <dataDir>/api-token)');
       }
+      throwIfLimited(res, this.limits.token(this.opts.token, now));
       let parts: string[];
       try {
         parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -178,7 +181,9 @@ export class ApiServer {
   /** WebSocket upgrades: rate-limited like any request, then the event hub checks path and token. */
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const wait = this.limiter.take(req.socket.remoteAddress ?? 'unknown', this.opts.clock.now());
+    const now = this.opts.clock.now();
+    let wait = this.limits.address(req.socket.remoteAddress, now);
+    if (wait === 0 && this.opts.events?.authorized(req)) wait = this.limits.token(this.opts.token, now);
     if (wait > 0) return refuseUpgrade(socket, 429, 'API_RATE_LIMITED', `too many requests: retry in ${Math.ceil(wait)} s`, { 'Retry-After': String(Math.ceil(wait)) });
     if (!this.opts.events) return refuseUpgrade(socket, 404, 'API_NOT_FOUND', 'no WebSocket endpoint here');
     this.opts.events.handleUpgrade(req, socket, head);
@@ -253,24 +258,24 @@ export class ApiServer {
         if (extra === 2) {
           if (get) {
             parse(schema.emptyQuery, r.query, 'query');
-            return ok(this.policyAdmin.current());
+            return ok(this.revisions.current());
           }
           if (r.method !== 'PUT' && r.method !== 'PATCH') throw methodNotAllowed(r);
           const b = parse(schema.policyBody, r.body, 'body');
-          const opts = { actor: API_ACTOR, ...(b.ifVersion !== undefined ? { ifVersion: b.ifVersion } : {}), ...(b.reason !== undefined ? { reason: b.reason } : {}) };
-          const change = r.method === 'PUT' ? this.policyAdmin.replace(b.policy, opts, r.now) : this.policyAdmin.patch(b.policy, opts, r.now);
+          const opts = { actor: API_ACTOR, ...(b.ifVersion !== undefined ? { ifVersion: b.ifVersion } : {}), ...(b.reason !== undefined ? { reason: b.reason } : {}), force: b.force === true };
+          const change = r.method === 'PUT' ? this.revisions.replace(b.policy, opts, r.now) : this.revisions.patch(b.policy, opts, r.now);
           return this.policyChanged(change, r.now);
         }
         if (id !== 'versions' || extra > 4) break;
         if (!get) throw methodNotAllowed(r);
         if (extra === 3) {
           const q = parse(schema.versionsQuery, r.query, 'query');
-          return ok({ current: this.policyAdmin.current().version, versions: this.policyAdmin.versions(q.limit) });
+          return ok({ current: this.revisions.current().version, versions: this.revisions.versions(q.limit) });
         }
         {
           parse(schema.emptyQuery, r.query, 'query');
           const n = parse(schema.policyVersion, sub, 'path');
-          const revision = this.policyAdmin.version(n);
+          const revision = this.revisions.version(n);
           if (!revision) throw new ApiError(404, 'API_NOT_FOUND', `no policy version ${n} (version 0 is the config file's and is not stored)`, 'version');
           return ok(revision);
         }
@@ -283,14 +288,14 @@ export class ApiServer {
   }
 
   private listRoute(list: ListName, r: Request): Promise<Reply> | Reply {
-    const admin = this.policyAdmin;
+    const admin = this.revisions;
     if (r.method === 'GET') {
       parse(schema.emptyQuery, r.query, 'query');
       return ok({ version: admin.current().version, entries: admin.entries(list) });
     }
     if (r.method === 'POST') {
       const b = parse(schema.listAddBody, r.body, 'body');
-      const opts = { actor: API_ACTOR, ...(b.ifVersion !== undefined ? { ifVersion: b.ifVersion } : {}), ...(b.reason !== undefined ? { reason: b.reason } : {}) };
+      const opts = { actor: API_ACTOR, ...(b.ifVersion !== undefined ? { ifVersion: b.ifVersion } : {}), ...(b.reason !== undefined ? { reason: b.reason } : {}), force: b.force === true };
       return this.policyChanged(admin.addEntry(list, b.address, b.comment, opts, r.now), r.now, 201, list);
     }
     if (r.method === 'DELETE') {
@@ -304,7 +309,7 @@ export class ApiServer {
   /** A new policy version: the decisions it ended or made reach the switches before the client hears of it. */
   private async policyChanged(change: PolicyChange, now: number, status = 200, list?: ListName): Promise<Reply> {
     await this.opts.guard.enforce(change.result);
-    const state = list ? { version: change.state.version, entries: this.policyAdmin.entries(list) } : change.state;
+    const state = list ? { version: change.state.version, entries: this.revisions.entries(list) } : change.state;
     return {
       status,
       body: { ...state, changes: change.changes, decisions: change.result.decisions.map((d) => decisionView(d, now, this.opts.guard.enforcer)), ended: change.result.ended.map((d) => decisionView(d, now)) },
@@ -342,11 +347,10 @@ export class ApiServer {
 
   private block(r: Request): Promise<Reply> {
     const b = parse(schema.blockBody, r.body, 'body');
-    const srcPrefix = b.src.srcPrefix ?? b.prefix;
     const result = this.opts.guard.policy.block(
       {
-        src: b.src.src,
-        ...(srcPrefix !== undefined ? { srcPrefix } : {}),
+        ...b.src,
+        force: b.force === true,
         ...(b.action !== undefined ? { action: b.action } : {}),
         ...(b.durationS !== undefined ? { durationMs: b.durationS * 1000 } : {}),
         ...(b.proto !== undefined ? { proto: b.proto } : {}),
@@ -379,6 +383,13 @@ function ok(body: unknown): Reply {
 
 function methodNotAllowed(r: Request): ApiError {
   return new ApiError(405, 'API_METHOD', `${r.method} not allowed on /${r.parts.join('/')}`);
+}
+
+/** 429 with Retry-After when a bucket is empty (`wait` seconds until its next token). */
+function throwIfLimited(res: ServerResponse, wait: number): void {
+  if (wait <= 0) return;
+  res.setHeader('Retry-After', String(Math.ceil(wait)));
+  throw new ApiError(429, 'API_RATE_LIMITED', `too many requests: retry in ${Math.ceil(wait)} s`);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
