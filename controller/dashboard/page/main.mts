@@ -1,17 +1,19 @@
 /**
  * The dashboard page: asks for the API token once (kept in sessionStorage), follows the
  * event stream over a WebSocket (token in the `bearer.<token>` subprotocol), draws the
- * state (state.mts) and calls the admin API for reputation, Unblock and Extend.
+ * state (state.mts) and calls the admin API for reputation, decisions that are not
+ * enforced (status), Unblock and Extend.
  */
 import uPlot from 'uplot';
 import { BEARER_SUBPROTOCOL_PREFIX, EVENTS_SUBPROTOCOL, type StreamEvent, type WireDecision } from '../protocol.js';
 import { Api, ApiFailure } from './api.mjs';
-import { DashState, type ActiveDecision, type History } from './state.mjs';
+import { DashState, type ActiveDecision, type EnforcementFailure, type History } from './state.mjs';
 
 const TOKEN_KEY = 'ofguard.token';
 const CHART_SERIES = 6;
 const EXTEND_S = 600;
 const REPUTATION_REFRESH_MS = 3000;
+const ENFORCEMENT_REFRESH_MS = 3000;
 const COLORS = ['#1f6feb', '#c62828', '#1a7f37', '#b35900', '#8250df', '#0a7ea4'];
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -114,7 +116,9 @@ class Dashboard {
     this.connect();
     this.timers.push(window.setInterval(() => this.countdown(), 1000));
     this.timers.push(window.setInterval(() => void this.refreshReputation(), REPUTATION_REFRESH_MS));
+    this.timers.push(window.setInterval(() => void this.refreshEnforcement(), ENFORCEMENT_REFRESH_MS));
     void this.refreshReputation();
+    void this.refreshEnforcement();
   }
 
   stop(): void {
@@ -227,11 +231,14 @@ class Dashboard {
     unblock.onclick = () => this.act(unblock, () => this.api.delete(`/api/decisions/${d.id}`));
     extend.onclick = () => this.act(extend, () => this.api.post(`/api/decisions/${d.id}/extend`, { seconds: EXTEND_S }));
     const action = d.action + (d.rate ? ` ${d.rate.rate} ${d.rate.unit === 'pktps' ? 'pps' : 'kbps'}` : '');
+    const failure = this.state.failures.get(d.id);
+    const where = failure && failure.dpids.length > 0 ? ` at ${failure.dpids.join(', ')}` : '';
+    const enforcement = failure ? [h('div', { class: 'enforcement', title: `${failure.code}${where}` }, `not enforced: ${failure.reason}`)] : [];
     const signals = h('ul', { class: 'signals' }, ...d.signals.map((s) => h('li', { ...(s.detail ? { title: s.detail } : {}) }, s.name, h('span', { class: 'pts' }, `+${Math.round(s.points * 10) / 10}`))));
-    const row = h('tr', { data: { id: String(d.id) } },
+    const row = h('tr', { ...(failure ? { class: 'failed' } : {}), data: { id: String(d.id), enforcement: failure ? 'failed' : 'ok' } },
       h('td', { class: 'mono' }, String(d.id)),
       h('td', { class: 'mono', title: d.reason }, d.source),
-      h('td', {}, h('span', { class: `badge ${d.action}` }, action)),
+      h('td', {}, h('span', { class: `badge ${d.action}` }, action), ...enforcement),
       h('td', {}, scope(d.target)),
       h('td', {}, h('span', { class: `badge ${d.threatLevel}` }, d.threatLevel), ` ${Math.round(d.score)}`),
       h('td', {}, d.signals.length ? signals : h('span', { class: 'empty' }, d.reason)),
@@ -262,6 +269,20 @@ class Dashboard {
       const d = this.state.decisions.get(id);
       if (d) r.remaining.textContent = duration((d.deadline - now) / 1000);
     }
+  }
+
+  /** The decisions in force that are not enforced: the status answer lists them (the stream cannot, see state.mts). */
+  private async refreshEnforcement(): Promise<void> {
+    let status: { decisions: { failures?: EnforcementFailure[] } };
+    try {
+      status = await this.api.get('/api/status');
+    } catch (err) {
+      if (err instanceof ApiFailure && err.status === 401) signOut('The token was refused: paste the current one.');
+      return;
+    }
+    if (!this.state.setFailures(status.decisions.failures ?? [], Date.now())) return;
+    this.drawMitigations();
+    this.drawTimeline();
   }
 
   private async refreshReputation(): Promise<void> {

@@ -1,7 +1,9 @@
 /**
- * What the dashboard knows, built from the event stream alone: switches, active decisions,
- * the timeline and the last five minutes of traffic per source and destination. Pure:
- * events in, state changed; the DOM is drawn from it elsewhere (main.mts).
+ * What the dashboard knows, built from the event stream: switches, active decisions, the
+ * timeline and the last five minutes of traffic per source and destination; plus, from the
+ * status answer the page polls, the decisions in force that are not enforced (the stream
+ * tells of a decision before the switches have it). Pure: events in, state changed; the
+ * DOM is drawn from it elsewhere (main.mts).
  */
 import type { StreamEvent, TrafficEvent, WireDecision } from '../protocol.js';
 
@@ -21,6 +23,17 @@ export interface SwitchState {
 export interface ActiveDecision extends WireDecision {
   /** Local (browser) time of expiry: the countdown does not depend on the clocks agreeing. */
   deadline: number;
+}
+
+/** A decision in force that is not enforced, as GET /api/status lists it (decisions.failures). */
+export interface EnforcementFailure {
+  id: number;
+  code: string;
+  reason: string;
+  /** Switches where it is not installed. */
+  dpids: string[];
+  since: number;
+  retryAt?: number;
 }
 
 export interface TimelineEntry {
@@ -61,6 +74,8 @@ export class History {
 export class DashState {
   readonly switches = new Map<string, SwitchState>();
   readonly decisions = new Map<number, ActiveDecision>();
+  /** By decision id: the decisions in force that are not enforced. */
+  readonly failures = new Map<number, EnforcementFailure>();
   readonly timeline: TimelineEntry[] = [];
   readonly sources = new History();
   readonly destinations = new History();
@@ -112,6 +127,24 @@ export class DashState {
         this.note(e.at, e.kind, `${e.code}: ${e.message}`);
         return;
     }
+  }
+
+  /**
+   * The failed decisions of the latest status answer replace the previous ones; a new
+   * failure (or a new reason) goes on the timeline. True when what is shown changed.
+   */
+  setFailures(list: readonly EnforcementFailure[], at: number): boolean {
+    let changed = list.length !== this.failures.size;
+    const next = new Map(list.map((f) => [f.id, f]));
+    for (const f of list) {
+      const old = this.failures.get(f.id);
+      if (old && old.code === f.code && old.reason === f.reason && old.dpids.join() === f.dpids.join()) continue;
+      changed = true;
+      if (!old || old.reason !== f.reason) this.note(at, 'failed', `#${f.id} not enforced: ${f.reason}`);
+    }
+    this.failures.clear();
+    for (const [id, f] of next) this.failures.set(id, f);
+    return changed;
   }
 
   private note(at: number, kind: string, text: string): void {
