@@ -209,26 +209,27 @@ test('when nothing listens: the "is it running?" message, exit 1', async () => {
   assert.is(r.stderr.trim(), 'ofguard: cannot reach ofguard at http://127.0.0.1:1 — is it running? start it with: sudo bin/ofguard start');
 });
 
-test('config check: "ok", or each problem as "path: reason (line N)" and exit 1; YAML too', async () => {
+test('config check: "ok", or each problem as "path: reason (line N)" and exit 2; YAML too', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ofguard-cli-config-'));
   const good = join(dir, 'good.json');
   const bad = join(dir, 'bad.json');
   const badYaml = join(dir, 'bad.yaml');
-  writeFileSync(good, JSON.stringify({ api: { port: 7000 }, policy: { whitelist: ['10.0.0.0/8'] } }));
+  // Ports 0: what is free on this machine is another test's business (test/cli/config-start.test.ts).
+  writeFileSync(good, JSON.stringify({ dataDir: join(dir, 'data'), api: { port: 0 }, openflow: { port: 0 }, policy: { whitelist: ['10.0.0.0/8'] } }));
   writeFileSync(bad, JSON.stringify({ api: { port: 'x' }, enforcement: { scope: 'everywhere' }, bogus: 1 }, null, 2));
   writeFileSync(badYaml, ['api:', '  port: 7000', 'policy:', '  durations:', '    lowMs: -5', '    baseBlockS: 600', ''].join('\n'));
   const okRun = await ofguard(['config', 'check', good]);
   assert.is(okRun.code, 0, okRun.stderr);
   assert.is(okRun.stdout, 'ok\n');
   const badRun = await ofguard(['config', 'check', bad]);
-  assert.is(badRun.code, 1);
+  assert.is(badRun.code, 2);
   assert.equal(badRun.stdout.trim().split('\n'), [
     'api.port: Invalid input: expected number, received string (line 3)',
     'enforcement.scope: Invalid option: expected one of "ingress"|"all" (line 6)',
     'bogus: unknown field (misspelt?) (line 8)',
   ]);
   const yamlRun = await ofguard(['config', 'check', badYaml, '--json']);
-  assert.is(yamlRun.code, 1);
+  assert.is(yamlRun.code, 2);
   assert.equal(JSON.parse(yamlRun.stdout), { ok: false, code: 'CONFIG_INVALID', problems: [{ path: 'policy.durations.lowMs', reason: 'Too small: expected number to be >0', line: 5 }] });
 });
 
