@@ -92,7 +92,7 @@ test('monitor: own cookie, on to accounting, below every meter', () => {
 test('bad targets fail with MITIGATE_BAD_TARGET', () => {
   const bad = (e: unknown) => e instanceof MitigateError && e.code === 'MITIGATE_BAD_TARGET';
   assert.throws(() => templateFor(decision(1, { target: { src: 'nope' } })), bad);
-  assert.throws(() => templateFor(decision(1, { target: { src: '10.0.0.0', srcPrefix: 0 } })), bad);
+  assert.throws(() => templateFor(decision(1, { target: { src: '10.0.0.0', srcPrefix: -1 } })), bad);
   assert.throws(() => templateFor(decision(1, { target: { src: '10.0.0.0', srcPrefix: 33 } })), bad);
   assert.throws(() => templateFor(decision(1, { action: 'selective-drop', target: { src: '10.0.0.1', dst: '2001:db8::1' } })), bad);
 });
@@ -109,6 +109,12 @@ test('expressible: a decision whose flow or meter the codec cannot carry, or who
   assertExpressible(decision(8, { action: 'rate-limit', rate: { unit: 'pktps', rate: 0xffff_ffff }, target: { src: 'fe80::1', dpid: '0000000000000001', inPort: 3 } }));
   assertWhitelistExpressible(['192.0.2.0/24', '2001:db8::/32']);
   assert.throws(() => assertWhitelistExpressible(['192.0.2.0/24', 'fe80::1%eth0']), (e: unknown) => code('MITIGATE_NOT_ENCODABLE')(e) && /whitelist entry "fe80::1%eth0"/.test((e as Error).message));
+});
+
+test('a /0 source (only ever forced by the operator) is the family alone: no address field in the match', () => {
+  assert.equal(templateFor(decision(1, { target: { src: '0.0.0.0', srcPrefix: 0 } })).flow.match, { ethType: 0x0800 });
+  assert.equal(templateFor(decision(2, { target: { src: '::', srcPrefix: 0 } })).flow.match, { ethType: 0x86dd });
+  assert.equal(whitelistFlows(['0.0.0.0/0'])[0]!.match, { ethType: 0x0800 });
 });
 
 test('hard timeout: seconds to expiry + grace, from updatedAt ?? createdAt, within 1..65535', () => {
