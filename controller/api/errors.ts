@@ -6,7 +6,7 @@
  * - API_HOST_NOT_ALLOWED 421 the Host header names no host of this controller (DNS rebinding; api.allowedHosts)
  * - API_NOT_FOUND       404 no such endpoint
  * - API_METHOD          405 the endpoint exists, not with this method
- * - API_BAD_JSON        400 the body is not JSON
+ * - API_BAD_JSON        400 the body is not JSON, nests deeper than 32 levels or holds a "__proto__" key
  * - API_TOO_LARGE       413 the body is over the limit
  * - API_INVALID         400 a field of the body, query or path is wrong (`field` names it), a
  *                          policy change the policy schema refuses, a block or list entry

@@ -33,6 +33,8 @@ import { PolicyRevisions, type ListName, type PolicyChange } from '../policy/rev
 
 /** Admin requests are small; anything bigger is a mistake or an attack. */
 const MAX_BODY_BYTES = 64 * 1024;
+/** No request the API takes nests deeper; a deeper body would only exhaust the stack of what walks it (deep merge, schemas). */
+const MAX_BODY_DEPTH = 32;
 /** The actor recorded in the audit log for every change made through the API. */
 export const API_ACTOR = 'api';
 
@@ -90,6 +92,23 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/**
+ * What no request body may hold, whatever its route: objects and arrays nested deeper than
+ * MAX_BODY_DEPTH, or a "__proto__" key (JSON.parse makes it an own property; merged into a
+ * config it would set a prototype). Walked without recursion.
+ */
+function bodyProblem(value: unknown): string | undefined {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [v, depth] = item;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_BODY_DEPTH) return `body nests deeper than ${MAX_BODY_DEPTH} levels`;
+    if (Object.hasOwn(v, '__proto__')) return 'body: a "__proto__" key is not accepted';
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return undefined;
 }
 
 export class ApiServer {
@@ -169,6 +188,8 @@ export class ApiServer {
         } catch (err) {
           throw new ApiError(400, 'API_BAD_JSON', `body is not JSON: ${(err as Error).message}`, 'body');
         }
+        const problem = bodyProblem(body);
+        if (problem) throw new ApiError(400, 'API_BAD_JSON', problem, 'body');
       }
       const reply = await this.route({ method, parts, query: queryOf(url), body, now });
       send(res, reply.status, reply.body);

@@ -4,6 +4,9 @@
  * policy get|set|versions, allow, whitelist|blocklist list|add|rm, and `config check FILE`
  * (offline). Human tables by default, `--json` for scripts.
  * Exit codes: 0 ok, 1 error (the API refused, the controller is not running), 2 usage.
+ * Addresses are read by the policy's one strict parser before anything is sent: a typo
+ * ("10.1.2.3/") is a usage error, and a network wider than /8 (IPv4) or /16 (IPv6), /0
+ * included, needs --force.
  *
  * main.ts calls `registerOperatorCommands(program)`.
  */
@@ -14,6 +17,7 @@ import type { DecisionView } from '../api/views.js';
 import { ApiClient, CliError, type ClientFlags } from './client.js';
 import { clip, decisionTable, enforcementText, flattenLeaves, formatScope, formatSeconds, parseAssignment, parseDuration, table } from './format.js';
 import { setPath } from '../config/paths.js';
+import { isWide, readCidr, wideMessage } from '../policy/address.js';
 
 interface CommonFlags extends ClientFlags {
   json?: boolean;
@@ -61,6 +65,13 @@ function durationOption(text: string | undefined): number | undefined {
   return s;
 }
 
+/** An address or network argument as the policy will read it: refused here (exit 2) when it is not one, or is wide and `allowWide` is false. */
+function addressArgument(text: string, allowWide: boolean): void {
+  const c = readCidr(text);
+  if (typeof c === 'string') throw new CliError(c, 2);
+  if (!allowWide && isWide(c)) throw new CliError(wideMessage(c, '--force'), 2);
+}
+
 function intOption(text: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
@@ -84,16 +95,23 @@ interface BlockFlags extends CommonFlags {
   reason?: string;
   proto?: string;
   port?: string;
+  force?: boolean;
 }
 
+/** IP protocols whose destination port a flow can match. */
+const PORT_PROTOCOLS: readonly number[] = [6, 17, 132];
+
 async function block(src: string, flags: BlockFlags): Promise<void> {
+  addressArgument(src, flags.force === true);
   const durationS = durationOption(flags.duration);
   const proto = intOption(flags.proto, '--proto', 0, 255);
   const dstPort = intOption(flags.port, '--port', 0, 65535);
+  if (dstPort !== undefined && (proto === undefined || !PORT_PROTOCOLS.includes(proto))) throw new CliError('--port needs --proto 6 (tcp), 17 (udp) or 132 (sctp)', 2);
   const client = ApiClient.fromFlags(flags);
   const r = await client.request<{ decisions: DecisionView[]; ended: DecisionView[] }>('POST', '/api/decisions', {
     src,
     reason: flags.reason ?? 'manual block from the ofguard CLI',
+    ...(flags.force ? { force: true } : {}),
     ...(flags.action ? { action: flags.action } : {}),
     ...(durationS !== undefined ? { durationS } : {}),
     ...(proto !== undefined ? { proto } : {}),
@@ -108,7 +126,8 @@ function addBlockOptions(cmd: Command): Command {
     .option('--duration <d>', 'how long, e.g. 30m, 4h, 1d (default: computed by the policy from history and trust)')
     .option('--reason <text>', 'why (kept in the audit log)')
     .option('--proto <n>', 'only this IP protocol (6 tcp, 17 udp, 1 icmp)')
-    .option('--port <n>', 'only this destination port (with --proto)');
+    .option('--port <n>', 'only this destination port (with --proto 6, 17 or 132)')
+    .option('--force', 'the source is meant to be wider than /8 (IPv4) or /16 (IPv6), /0 included');
 }
 
 interface UnblockFlags extends CommonFlags {
@@ -316,6 +335,7 @@ interface PolicyChangeReply {
 interface ChangeFlags extends CommonFlags {
   reason?: string;
   ifVersion?: string;
+  force?: boolean;
 }
 
 function addChangeOptions(cmd: Command): Command {
@@ -324,9 +344,14 @@ function addChangeOptions(cmd: Command): Command {
     .option('--if-version <n>', 'refuse (exit 1) unless the policy is still at this version');
 }
 
-function changeFields(flags: ChangeFlags): { reason?: string; ifVersion?: number } {
+function changeFields(flags: ChangeFlags): { reason?: string; ifVersion?: number; force?: true } {
   const ifVersion = intOption(flags.ifVersion, '--if-version', 0, Number.MAX_SAFE_INTEGER);
-  return { ...(flags.reason ? { reason: flags.reason } : {}), ...(ifVersion !== undefined ? { ifVersion } : {}) };
+  return { ...(flags.reason ? { reason: flags.reason } : {}), ...(ifVersion !== undefined ? { ifVersion } : {}), ...(flags.force ? { force: true as const } : {}) };
+}
+
+/** For the commands that add whitelist or blocklist entries (allow, add, policy set): a wide entry is refused without it. */
+function addForceOption(cmd: Command): Command {
+  return cmd.option('--force', 'an entry wider than /8 (IPv4) or /16 (IPv6), /0 included, is meant');
 }
 
 function printPolicyChange(flags: CommonFlags, what: string, r: PolicyChangeReply): void {
@@ -349,12 +374,15 @@ async function listEntries(list: ListName, flags: CommonFlags): Promise<void> {
 }
 
 async function addEntry(list: ListName, address: string, flags: ChangeFlags & { comment?: string }): Promise<void> {
+  addressArgument(address, flags.force === true);
   const body = { address, ...(flags.comment ? { comment: flags.comment } : {}), ...changeFields(flags) };
   const r = await ApiClient.fromFlags(flags).request<PolicyChangeReply>('POST', `/api/${list}`, body);
   printPolicyChange(flags, `${address} added to the ${list}`, r);
 }
 
 async function removeEntry(list: ListName, address: string, flags: ChangeFlags): Promise<void> {
+  // Taking an entry off is never refused for its width.
+  addressArgument(address, true);
   const f = changeFields(flags);
   const q = new URLSearchParams({ address });
   if (f.reason) q.set('reason', f.reason);
@@ -366,7 +394,7 @@ async function removeEntry(list: ListName, address: string, flags: ChangeFlags):
 function registerListCommands(program: Command, list: ListName, description: string): void {
   const group = usageExits(program.command(list).description(description));
   withClient(group.command('list').alias('ls').description(`entries of the ${list}`)).action(run(async (flags: CommonFlags) => listEntries(list, flags)));
-  addChangeOptions(withClient(group.command('add').description(`add an address or network to the ${list} (a new policy version)`)))
+  addForceOption(addChangeOptions(withClient(group.command('add').description(`add an address or network to the ${list} (a new policy version)`))))
     .argument('<address>', 'address or network (203.0.113.7 or 203.0.113.0/24)')
     .option('--comment <text>', 'why it is listed (shown by list)')
     .action(run(async (address: string, flags: ChangeFlags & { comment?: string }) => addEntry(list, address, flags)));
@@ -376,7 +404,7 @@ function registerListCommands(program: Command, list: ListName, description: str
 }
 
 function registerPolicyCommands(program: Command): void {
-  addChangeOptions(withClient(program.command('allow').description('whitelist a source: never blocked, its decision ends now (--remove takes it off)')))
+  addForceOption(addChangeOptions(withClient(program.command('allow').description('whitelist a source: never blocked, its decision ends now (--remove takes it off)'))))
     .argument('<src>', 'address or network (203.0.113.7 or 203.0.113.0/24)')
     .option('--comment <text>', 'why it is trusted (shown by whitelist list)')
     .option('--remove', 'take it off the whitelist instead')
@@ -398,7 +426,7 @@ function registerPolicyCommands(program: Command): void {
       print([`policy version ${r.version}, ${origin}`, '', table(['FIELD', 'VALUE'], flattenLeaves(r.policy))].join('\n'));
     }),
   );
-  addChangeOptions(withClient(policy.command('set').description('change fields: PATH=VALUE (value as JSON when it parses), e.g. durations.lowMs=120000')))
+  addForceOption(addChangeOptions(withClient(policy.command('set').description('change fields: PATH=VALUE (value as JSON when it parses), e.g. durations.lowMs=120000'))))
     .argument('<assignments...>', 'PATH=VALUE pairs')
     .action(
       run(async (assignments: string[], flags: ChangeFlags) => {

@@ -23,8 +23,7 @@ export interface SkippedEntry {
   problem: string;
 }
 
-const LISTS = ['whitelist', 'blocklist'] as const;
-type ListName = (typeof LISTS)[number];
+type ListName = 'whitelist' | 'blocklist';
 
 function isList(key: unknown): key is ListName {
   return key === 'whitelist' || key === 'blocklist';

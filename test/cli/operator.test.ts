@@ -196,6 +196,37 @@ test('usage errors exit 2 and send nothing', async () => {
   assert.is(guard.store.audit().length, before);
 });
 
+test('addresses are read strictly before anything is sent: a typo or an unforced wide network exits 2', async () => {
+  const before = { audit: guard.store.audit().length, version: guard.store.latestPolicyRevision()?.version };
+  // The parser's own table is test/policy/address.test.ts: here, that the CLI uses it.
+  const cases: Array<[string[], RegExp]> = [
+    [['block', '198.51.100.3/'], /ends in "\/"/],
+    [['block', '0.0.0.0/0'], /0\.0\.0\.0\/0 covers every IPv4 address: refused unless forced \(--force\)/],
+    [['block', '203.0.113.9', '--port', '22'], /--port needs --proto 6/],
+    [['allow', '10.1.2.3/'], /ends in "\/"/],
+    [['allow', '::/0'], /::\/0 covers every IPv6 address/],
+    [['blocklist', 'add', '::ffff:1.2.3.4/8'], /IPv4-mapped network/],
+  ];
+  for (const [args, words] of cases) {
+    const r = await ofguard([...args, ...common]);
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, words, args.join(' '));
+  }
+  assert.equal({ audit: guard.store.audit().length, version: guard.store.latestPolicyRevision()?.version }, before, 'nothing sent');
+
+  const forced = await ofguard(['block', '0.0.0.0/0', '--force', '--duration', '1m', '--reason', 'drill', ...common]);
+  assert.is(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, /in force {2}#\d+ 0\.0\.0\.0\/0 drop \(all\) for 1m0s/);
+  const unblocked = await ofguard(['unblock', '0.0.0.0/0', ...common]);
+  assert.is(unblocked.code, 0, unblocked.stderr);
+  const listed = await ofguard(['blocklist', 'add', '::/0', '--force', '--comment', 'v6 off', ...common]);
+  assert.is(listed.code, 0, listed.stderr);
+  assert.equal([guard.policy.config.blocklist, guard.policy.config.forced], [['::/0'], ['::/0']]);
+  const rm = await ofguard(['blocklist', 'rm', '::/0', ...common]);
+  assert.is(rm.code, 0, rm.stderr);
+  assert.equal([guard.policy.config.blocklist, guard.policy.config.forced], [[], []]);
+});
+
 test('a wrong token is named with a hint', async () => {
   const r = await ofguard(['status', '--api', api.url], { OFGUARD_API_TOKEN: 'f'.repeat(64) });
   assert.is(r.code, 1);
