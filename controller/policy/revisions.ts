@@ -98,7 +98,9 @@ export function checkPolicy(input: unknown, prefix: Path = ['policy']): PolicyCo
 
 /** Every wide entry of both lists marked forced (a change made with `force`). */
 function forceWideEntries(c: Record<string, unknown>): void {
-  const forced = Array.isArray(c.forced) ? (c.forced as unknown[]) : [];
+  // Anything but a list is left for the schema to name.
+  if (c.forced !== undefined && !Array.isArray(c.forced)) return;
+  const forced = [...((c.forced as unknown[] | undefined) ?? [])];
   for (const list of LISTS) {
     const entries = c[list];
     if (!Array.isArray(entries)) continue;

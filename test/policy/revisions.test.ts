@@ -212,6 +212,8 @@ test('PUT and PATCH: a wide entry names its field unless forced; force marks eve
   assert.match(err.detail, /::\/0 covers every IPv6 address: refused unless forced/);
   const put = policyError(() => admin.replace({ blocklist: ['0.0.0.0/0'] }, { actor: 'api' }, T0));
   assert.equal([put.code, put.field], ['POLICY_INVALID', 'policy.blocklist.0']);
+  const notAList = policyError(() => admin.replace({ blocklist: ['0.0.0.0/0'], forced: '0.0.0.0/0' }, { actor: 'api', force: true }, T0));
+  assert.equal([notAList.code, notAList.field], ['POLICY_INVALID', 'policy.forced'], 'force does not paper over a wrong forced field');
   assert.is(admin.current().version, 0);
   admin.patch({ whitelist: ['192.0.2.0/24', '::/0'] }, { actor: 'api', force: true }, T0);
   assert.equal(engine.config.forced, ['::/0']);
