@@ -34,14 +34,14 @@ export interface Cidr {
 }
 
 /** The widest prefix a block or list entry may have without being forced, per family. */
-export const WIDEST_UNFORCED_PREFIX: Readonly<Record<Family, number>> = { ipv4: 8, ipv6: 16 };
+const WIDEST_UNFORCED_PREFIX: Readonly<Record<Family, number>> = { ipv4: 8, ipv6: 16 };
 
 const PREFIX_DIGITS = /^(0|[1-9][0-9]{0,2})$/;
 const DEPRECATED_COMPATIBLE = /^::[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/;
 /** IPv4-mapped addresses sit in ::ffff:0:0/96: their IPv4 prefix is the IPv6 one minus 96. */
 const MAPPED_BITS = 96;
 
-export function fullPrefix(addr: Address): number {
+function fullPrefix(addr: Address): number {
   return addr.kind() === 'ipv4' ? 32 : 128;
 }
 
@@ -71,7 +71,7 @@ function isMapped(addr: Address): addr is ipaddr.IPv6 {
   return addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress();
 }
 
-export function networkOf(addr: Address, prefix: number): Address {
+function networkOf(addr: Address, prefix: number): Address {
   if (prefix >= fullPrefix(addr)) return addr;
   const cidr = `${addr.toString()}/${prefix}`;
   return addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
@@ -118,7 +118,7 @@ export function parseCidr(text: string): Cidr {
 }
 
 /** A single address, no prefix; IPv4-mapped IPv6 comes back as IPv4. Throws POLICY_BAD_ADDRESS. */
-export function parseAddress(text: string): Address {
+function parseAddress(text: string): Address {
   const raw = addressOrThrow(readRawAddress(text), text);
   return isMapped(raw) ? raw.toIPv4Address() : raw;
 }

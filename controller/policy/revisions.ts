@@ -76,7 +76,7 @@ export interface RevisionStore {
 }
 
 /** A policy check that failed, as POLICY_INVALID naming the first field (under `prefix`). */
-export function invalidPolicy(error: ZodError | undefined, unknown: Path | undefined, prefix: Path): PolicyError {
+function invalidPolicy(error: ZodError | undefined, unknown: Path | undefined, prefix: Path): PolicyError {
   if (unknown) {
     const field = [...prefix, ...unknown].join('.');
     return new PolicyError('POLICY_INVALID', `${field}: unknown field`, field);
