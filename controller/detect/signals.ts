@@ -17,6 +17,11 @@ export const SIGNAL = {
   protocolIcmpErrorFlood: 'protocol.icmp-error-flood',
   volumeConnections: 'volume.connections',
   rateBruteForce: 'rate.brute-force',
+  // floods without a trustworthy source (controller/detect/destination-view.ts)
+  floodNewSources: 'flood.new-sources',
+  floodOneShot: 'flood.one-shot',
+  floodReflection: 'flood.reflection',
+  floodEntry: 'flood.entry',
   // multi-signal scoring (controller/policy/multi-signal.ts)
   historyCarried: 'history.carried',
   baseAttempts: 'base.attempts',

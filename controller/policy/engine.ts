@@ -20,6 +20,8 @@
  */
 import type { Clock } from '../clock.js';
 import type { Detection } from '../detect/detection.js';
+import type { UntrustedFlood } from '../detect/destination-view.js';
+import { FloodResponse } from './flood-response.js';
 import { AdminCommands, type AdminBlockRequest, type DecisionSelector } from './admin.js';
 import { sourceKey } from './address.js';
 import { AdminBlocklist, BLOCKLIST_ACTOR, isBlocklistDecision } from './blocklist.js';
@@ -51,6 +53,8 @@ export type Evidence = ReadonlyMap<number, number>;
 export interface NetworkObservation {
   /** Busiest link's load 0–1. */
   load?: number;
+  /** Floods whose sources cannot be trusted, with where they enter (detect/destination-view.ts). */
+  floods?: readonly UntrustedFlood[];
 }
 
 /** A policy changed at run time, as the store keeps it (controller/store implements the source). */
@@ -80,6 +84,7 @@ export class PolicyEngine {
   private readonly ctx: PolicyContext;
   private readonly lifecycle: DecisionLifecycle;
   private readonly admin: AdminCommands;
+  private readonly floodResponse: FloodResponse;
   private readonly reconfigureListeners: Array<(config: PolicyConfig) => void> = [];
   /** Set when the policy in force came from the store's latest revision rather than the caller's config. */
   restoredRevision?: { version: number; at: number; actor: string };
@@ -106,6 +111,7 @@ export class PolicyEngine {
     };
     this.lifecycle = new DecisionLifecycle(this.ctx);
     this.admin = new AdminCommands(this.ctx);
+    this.floodResponse = new FloodResponse(this.ctx);
   }
 
   /** The policy in force: thresholds, durations, weights, whitelist, blocklist. */
@@ -192,6 +198,11 @@ export class PolicyEngine {
       if (this.blocklist.holds(this.ctx, key)) continue;
       this.score(key, d, now, adjustment, out);
     }
+    if (network?.floods?.length) {
+      for (let i = 0; i < network.floods.length; i++) this.thresholds.attackSeen(now);
+      this.floodResponse.respond(network.floods, now, out);
+    }
+    this.floodResponse.escalate(now, out);
     this.batch.flush();
     return out;
   }
@@ -260,7 +271,8 @@ export class PolicyEngine {
     this.blocklist = new AdminBlocklist(next.blocklist);
     for (const entry of this.book.entries()) {
       const d = entry.decision;
-      if (d.action === 'throttle-victim') continue;
+      // Victims and floods of any source are about no address the whitelist could name.
+      if (d.action === 'throttle-victim' || d.target.flood) continue;
       if (this.whitelist.covers(d.target.src, d.target.srcPrefix)) this.book.end(entry, now, `whitelisted by ${actor}`, 'admin-unblock', out, actor);
       else if (isBlocklistDecision(d) && !this.blocklist.has(entry.key)) this.book.end(entry, now, `removed from the blocklist by ${actor}`, 'admin-unblock', out, actor);
     }
