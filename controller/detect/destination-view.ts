@@ -88,6 +88,8 @@ interface ReflectionRound {
   entries: Map<string, { entry: EntryPoint; count: number }>;
 }
 
+/** A conversation is answered when the other side sends back at least this share of its packets (TCP ACKs alone are ~½). */
+const ANSWERED_SHARE = 0.1;
 /** A destination's usual rate of new sources (EWMA), learned while it is not flooded. */
 const BASELINE_ALPHA = 0.05;
 /** The usual rate is never taken below this: a quiet server's first visitors are no flood. */
@@ -98,10 +100,10 @@ export class DestinationView {
   private reflections = new Map<string, ReflectionRound>();
   /** "server|port" → the server's own requests to that UDP port this round, packets/s. */
   private requests = new Map<string, number>();
-  /** "server>client" pairs answered this round: the conversation is a real one. */
-  private answered = new Set<string>();
+  /** "server>client" → packets the server sent back this round, over every switch. */
+  private answered = new Map<string, number>();
   /** Candidate legitimate conversations this round, confirmed once every snapshot is in. */
-  private conversations: Array<{ entry: EntryPoint; src: string; dst: string }> = [];
+  private conversations: Array<{ entry: EntryPoint; src: string; dst: string; packets: number }> = [];
   private portPps = new Map<string, number>();
   private intervalMs = 0;
   private readonly baseline = new Map<string, number>();
@@ -124,7 +126,10 @@ export class DestinationView {
       if (f.inPort !== undefined) entry.inPort = f.inPort;
       if (f.ethSrc !== undefined) entry.ethSrc = f.ethSrc;
       if (isAnswer(f)) {
-        if (f.packets > 0) this.answered.add(`${f.src}>${f.dst}`);
+        if (f.packets > 0) {
+          const pair = `${f.src}>${f.dst}`;
+          this.answered.set(pair, (this.answered.get(pair) ?? 0) + f.packets);
+        }
         if (f.proto === 17 && f.srcPort !== undefined && cfg.reflectorPorts.includes(f.srcPort)) this.reflected(f.dst, f.srcPort, entry, f.packetRate);
         continue;
       }
@@ -149,7 +154,7 @@ export class DestinationView {
         if (e) e.count++;
         else d.entries.set(id, { entry, count: 1 });
       } else if (f.packets >= cfg.legitimatePackets) {
-        this.conversations.push({ entry, src: f.src, dst: f.dst });
+        this.conversations.push({ entry, src: f.src, dst: f.dst, packets: f.packets });
       }
     }
   }
@@ -172,7 +177,7 @@ export class DestinationView {
     this.round = new Map();
     this.reflections = new Map();
     this.requests = new Map();
-    this.answered = new Set();
+    this.answered = new Map();
     this.conversations = [];
     this.portPps = new Map();
     this.intervalMs = 0;
@@ -266,11 +271,16 @@ export class DestinationView {
     return pps >= s.ppsCritical ? 'critical' : pps >= s.ppsHigh ? 'high' : pps >= s.ppsMedium ? 'medium' : 'low';
   }
 
-  /** Conversations with packets both ways mark where their source enters as legitimate. */
+  /**
+   * Conversations answered in proportion mark where their source enters as legitimate. In
+   * proportion, because the answers go to an address, not to an entry point: a flood that
+   * forges a client's address from elsewhere is "answered" by the replies to the real
+   * client, but with a sliver of what it sends.
+   */
   private learnLegitimate(now: number): void {
     const ttl = this.config.untrusted.legitimateTtlMs;
     for (const c of this.conversations) {
-      if (!this.answered.has(`${c.dst}>${c.src}`)) continue;
+      if ((this.answered.get(`${c.dst}>${c.src}`) ?? 0) < ANSWERED_SHARE * c.packets) continue;
       const id = entryId(c.entry);
       let sources = this.legitimate.get(id);
       if (!sources) this.legitimate.set(id, (sources = new Map()));
