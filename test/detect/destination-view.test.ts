@@ -72,7 +72,7 @@ test('a random-source SYN flood: many one-shot newcomers → spoofed, entering a
   assert.is(v.entries[0].portShared, false);
   assert.ok(v.pps >= 100_000, 'the port counters tell the flood\'s real rate, not the sampled flows');
   assert.is(v.severity, 'critical');
-  assert.ok(v.signals.some((x) => /400 new sources\/s/.test(x.detail)), JSON.stringify(v.signals));
+  assert.ok(v.signals.some((x) => /400 new sources\/s/.test(x.detail ?? "")), JSON.stringify(v.signals));
   assert.ok(view.isFlooded(SERVER));
   assert.not.ok(view.isFlooded('10.0.0.1'));
 });
@@ -173,7 +173,7 @@ test('reflection: answers from port 53 that nobody asked for', () => {
   assert.is(v.proto, 17);
   assert.is(v.pps, 3200);
   assert.is(v.entries.length, 8);
-  assert.ok(v.signals.some((x) => /asked 0 pkt\/s/.test(x.detail)), JSON.stringify(v.signals));
+  assert.ok(v.signals.some((x) => /asked 0 pkt\/s/.test(x.detail ?? "")), JSON.stringify(v.signals));
 });
 
 test('DNS answers to the server\'s own questions are no reflection', () => {
