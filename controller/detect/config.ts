@@ -153,6 +153,8 @@ export const DetectConfigSchema = z.object({
     .object({
       /** New sources per second toward one destination that start to look like forgery. */
       minNewSourcesPerSec: z.number().positive().default(50),
+      /** … and at least this many of them in one poll round, however short the round. */
+      minOneShotSources: z.number().int().min(1).default(20),
       /** … of which at least this share sent one packet and were never heard of again. */
       minOneShotShare: z.number().min(0).max(1).default(0.7),
       /** … and at least this many times the destination's usual rate of new sources. */

@@ -162,7 +162,8 @@ export class DestinationView {
   /** The round's verdicts; the round's tallies start over. */
   verdicts(now: number): UntrustedFlood[] {
     this.learnLegitimate(now);
-    const seconds = Math.max(this.intervalMs, 1) / 1000;
+    // A switch's first snapshot has no interval to speak of: its flows are counted as one second's.
+    const seconds = this.intervalMs > 0 ? this.intervalMs / 1000 : 1;
     const out: UntrustedFlood[] = [];
     for (const [dst, d] of this.round) {
       const verdict = this.spoofed(dst, d, seconds, now);
@@ -205,7 +206,7 @@ export class DestinationView {
     const rate = d.newSources / seconds;
     const usual = Math.max(BASELINE_FLOOR, this.baseline.get(dst) ?? BASELINE_FLOOR);
     const oneShotShare = d.newSources > 0 ? d.oneShot / d.newSources : 0;
-    const flood = rate >= cfg.minNewSourcesPerSec && oneShotShare >= cfg.minOneShotShare && rate >= cfg.baselineFactor * usual;
+    const flood = d.oneShot >= cfg.minOneShotSources && rate >= cfg.minNewSourcesPerSec && oneShotShare >= cfg.minOneShotShare && rate >= cfg.baselineFactor * usual;
     if (!flood) {
       this.baseline.set(dst, (this.baseline.get(dst) ?? rate) * (1 - BASELINE_ALPHA) + rate * BASELINE_ALPHA);
       return undefined;

@@ -165,7 +165,10 @@ export class Enforcer {
       this.scopes.delete(d.id);
       for (const sw of this.switches.values()) sw.fallbacks.delete(d.id);
     }
+    // A decision changed and then ended within one engine call is listed both ways: ended wins.
+    const ended = new Set(result.ended.map((d) => d.id));
     for (const d of result.decisions) {
+      if (ended.has(d.id)) continue;
       this.active.set(d.id, d);
       for (const dpid of this.rescope(d)) affected.add(dpid);
     }

@@ -198,11 +198,12 @@ export class PolicyEngine {
       if (this.blocklist.holds(this.ctx, key)) continue;
       this.score(key, d, now, adjustment, out);
     }
+    // Meters that held a flood back long enough become drops first, so this round's verdicts meet the drops.
+    this.floodResponse.escalate(now, out);
     if (network?.floods?.length) {
       for (let i = 0; i < network.floods.length; i++) this.thresholds.attackSeen(now);
       this.floodResponse.respond(network.floods, now, out);
     }
-    this.floodResponse.escalate(now, out);
     this.batch.flush();
     return out;
   }

@@ -200,4 +200,10 @@ test('a flooded destination stays flooded for a while after its last verdict, th
   assert.not.ok(view.isFlooded(SERVER));
 });
 
+test('a switch\'s first snapshot (no interval yet) with one newcomer is no flood', () => {
+  const view = new DestinationView(parseDetectConfig());
+  view.record(snap(0, [forged(1)], S1, 0));
+  assert.equal(view.verdicts(T0), []);
+});
+
 test.run();
