@@ -10,6 +10,11 @@
  *   reflection       UDP from reflector service ports (DNS 53, NTP 123, chargen 19, …)
  *                    to a host that sent (almost) no requests to those ports.
  *
+ * Each verdict carries its signals with the points they gave (FLOOD_POINTS) and their sum
+ * as its score: the new-source rate against the destination's usual one, the one-shot
+ * share, for TCP the connection attempts against what the destination answered, the
+ * spread of the source addresses (entropy), and for reflection the unsolicited answers.
+ *
  * The accounting table gives one flow per conversation, keyed with the port and MAC it
  * entered on (forwarding/app.ts), and the switch's controller meter bounds how many new
  * conversations become flows: what it lets through is a sample of the flood, and each
@@ -65,9 +70,24 @@ export interface UntrustedFlood {
   pps: number;
   entries: FloodEntry[];
   severity: Severity;
+  /** The signals' points summed, at most 100. */
+  score: number;
   signals: Signal[];
   at: number;
 }
+
+/** What each mark of an untrusted flood adds to its verdict's score. */
+export const FLOOD_POINTS = {
+  newSources: 30,
+  oneShot: 30,
+  synUnanswered: 20,
+  entropy: 10,
+  reflection: 60,
+  unsolicited: 30,
+} as const;
+
+/** Connection attempts at least this many times the destination's answers are unanswered. */
+const UNANSWERED_FACTOR = 10;
 
 const entryId = (e: EntryPoint) => `${e.dpid}|${e.inPort ?? ''}|${e.ethSrc ?? ''}`;
 const portId = (dpid: string, inPort: number | undefined) => `${dpid}|${inPort ?? ''}`;
@@ -76,6 +96,10 @@ interface DestinationRound {
   newSources: number;
   oneShot: number;
   pps: number;
+  /** Packets from the round's sources and Σ c·log2 c over them: the sources' entropy. */
+  packets: number;
+  packetsLogPackets: number;
+  sources: number;
   protos: Map<number, number>;
   dstPorts: Map<number, number>;
   entries: Map<string, { entry: EntryPoint; count: number }>;
@@ -102,6 +126,9 @@ export class DestinationView {
   private requests = new Map<string, number>();
   /** "server>client" → packets the server sent back this round, over every switch. */
   private answered = new Map<string, number>();
+  /** Per destination this round: connection attempts (SYN counters) toward it, and its answers to anyone, packets/s. */
+  private synPps = new Map<string, number>();
+  private answerPps = new Map<string, number>();
   /** Candidate legitimate conversations this round, confirmed once every snapshot is in. */
   private conversations: Array<{ entry: EntryPoint; src: string; dst: string; packets: number }> = [];
   private portPps = new Map<string, number>();
@@ -121,6 +148,7 @@ export class DestinationView {
     if (snap.intervalMs > this.intervalMs) this.intervalMs = snap.intervalMs;
     for (const p of snap.ports) this.portPps.set(portId(snap.dpid, p.portNo), p.rxPacketRate);
     for (const f of snap.flows) {
+      if (f.kind === 'syn' && f.dst) this.synPps.set(f.dst, (this.synPps.get(f.dst) ?? 0) + f.packetRate);
       if (f.kind !== 'accounting' || !f.dst || !f.src || f.proto === undefined) continue;
       const entry: EntryPoint = { dpid: snap.dpid };
       if (f.inPort !== undefined) entry.inPort = f.inPort;
@@ -129,6 +157,7 @@ export class DestinationView {
         if (f.packets > 0) {
           const pair = `${f.src}>${f.dst}`;
           this.answered.set(pair, (this.answered.get(pair) ?? 0) + f.packets);
+          this.answerPps.set(f.src, (this.answerPps.get(f.src) ?? 0) + f.packetRate);
         }
         if (f.proto === 17 && f.srcPort !== undefined && cfg.reflectorPorts.includes(f.srcPort)) this.reflected(f.dst, f.srcPort, entry, f.packetRate);
         continue;
@@ -142,8 +171,11 @@ export class DestinationView {
       const isNew = f.packets > f.totalPackets;
       const oneShot = isNew && f.totalPackets === 0;
       let d = this.round.get(f.dst);
-      if (!d) this.round.set(f.dst, (d = { newSources: 0, oneShot: 0, pps: 0, protos: new Map(), dstPorts: new Map(), entries: new Map() }));
+      if (!d) this.round.set(f.dst, (d = { newSources: 0, oneShot: 0, pps: 0, packets: 0, packetsLogPackets: 0, sources: 0, protos: new Map(), dstPorts: new Map(), entries: new Map() }));
       d.pps += f.packetRate;
+      d.packets += f.packets;
+      d.packetsLogPackets += f.packets * Math.log2(f.packets);
+      d.sources++;
       if (isNew) d.newSources++;
       if (oneShot) {
         d.oneShot++;
@@ -179,6 +211,8 @@ export class DestinationView {
     this.reflections = new Map();
     this.requests = new Map();
     this.answered = new Map();
+    this.synPps = new Map();
+    this.answerPps = new Map();
     this.conversations = [];
     this.portPps = new Map();
     this.intervalMs = 0;
@@ -216,12 +250,23 @@ export class DestinationView {
     const entries = this.entriesOf(d.entries, d.oneShot);
     const pps = Math.max(d.pps, entries.reduce((sum, e) => sum + (e.portPps ?? 0), 0));
     const signals: Signal[] = [
-      { name: SIGNAL.floodNewSources, points: 0, detail: `${Math.round(rate)} new sources/s toward ${dst} (usually ${usual.toFixed(1)}/s)` },
-      { name: SIGNAL.floodOneShot, points: 0, detail: `${Math.round(oneShotShare * 100)} % of them sent one packet and were never heard of again` },
-      ...entries.map((e) => ({ name: SIGNAL.floodEntry, points: 0, detail: `${Math.round(e.share * 100)} % enter at ${describeEntry(e)}${e.portPps ? ` (${Math.round(e.portPps)} pkt/s on the port)` : ''}` })),
+      { name: SIGNAL.floodNewSources, points: FLOOD_POINTS.newSources, detail: `${Math.round(rate)} new sources/s toward ${dst} (usually ${usual.toFixed(1)}/s)` },
+      { name: SIGNAL.floodOneShot, points: FLOOD_POINTS.oneShot, detail: `${Math.round(oneShotShare * 100)} % of them sent one packet and were never heard of again` },
     ];
+    const syn = this.synPps.get(dst) ?? 0;
+    const answers = this.answerPps.get(dst) ?? 0;
+    if (proto === 6 && syn > UNANSWERED_FACTOR * answers) {
+      signals.push({ name: SIGNAL.floodSynUnanswered, points: FLOOD_POINTS.synUnanswered, detail: `${Math.round(syn)} connection attempts/s, ${Math.round(answers)} packets/s answered` });
+    }
+    // Entropy of the sources by packets: log2 of their count when every one sent alike.
+    const entropy = d.packets > 0 ? Math.log2(d.packets) - d.packetsLogPackets / d.packets : 0;
+    if (d.sources >= cfg.minOneShotSources && entropy >= Math.log2(d.sources) - 1) {
+      signals.push({ name: SIGNAL.floodEntropy, points: FLOOD_POINTS.entropy, detail: `source entropy ${entropy.toFixed(1)} bits over ${d.sources} sources: spread evenly, as forged addresses are` });
+    }
+    signals.push(...entries.map((e) => ({ name: SIGNAL.floodEntry, points: 0, detail: `${Math.round(e.share * 100)} % enter at ${describeEntry(e)}${e.portPps ? ` (${Math.round(e.portPps)} pkt/s on the port)` : ''}` })));
     const verdict: UntrustedFlood = {
-      kind: 'spoofed', dst, proto, newSourcesPerSec: rate, oneShotShare, usualNewSourcesPerSec: usual, pps, entries, severity: this.severityOf(pps), signals, at: now,
+      kind: 'spoofed', dst, proto, newSourcesPerSec: rate, oneShotShare, usualNewSourcesPerSec: usual, pps, entries, severity: this.severityOf(pps),
+      score: scoreOf(signals), signals, at: now,
     };
     if (dstPort !== undefined) verdict.dstPort = dstPort;
     return verdict;
@@ -236,8 +281,10 @@ export class DestinationView {
     return {
       kind: 'reflection', dst: r.dst, proto: 17, srcPort: r.srcPort, newSourcesPerSec: 0, oneShotShare: 0, usualNewSourcesPerSec: 0, pps: r.pps, entries,
       severity: this.severityOf(r.pps),
+      score: FLOOD_POINTS.reflection + FLOOD_POINTS.unsolicited,
       signals: [
-        { name: SIGNAL.floodReflection, points: 0, detail: `${Math.round(r.pps)} pkt/s of answers from port ${r.srcPort} toward ${r.dst}, which asked ${Math.round(asked)} pkt/s` },
+        { name: SIGNAL.floodReflection, points: FLOOD_POINTS.reflection, detail: `${Math.round(r.pps)} pkt/s of answers from port ${r.srcPort} toward ${r.dst}` },
+        { name: SIGNAL.floodUnsolicited, points: FLOOD_POINTS.unsolicited, detail: `${r.dst} asked ${Math.round(asked)} pkt/s of port ${r.srcPort}: ${Math.round((1 - asked / r.pps) * 100)} % unsolicited` },
         ...entries.map((e) => ({ name: SIGNAL.floodEntry, points: 0, detail: `${Math.round(e.share * 100)} % enter at ${describeEntry(e)}` })),
       ],
       at: now,
@@ -300,6 +347,10 @@ export class DestinationView {
       if (macs.size === 0) this.legitimateMacs.delete(port);
     }
   }
+}
+
+function scoreOf(signals: readonly Signal[]): number {
+  return Math.min(100, signals.reduce((sum, s) => sum + s.points, 0));
 }
 
 function topKey(counts: Map<number, number>): number | undefined {

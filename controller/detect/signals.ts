@@ -20,7 +20,10 @@ export const SIGNAL = {
   // floods without a trustworthy source (controller/detect/destination-view.ts)
   floodNewSources: 'flood.new-sources',
   floodOneShot: 'flood.one-shot',
+  floodSynUnanswered: 'flood.syn-unanswered',
+  floodEntropy: 'flood.entropy',
   floodReflection: 'flood.reflection',
+  floodUnsolicited: 'flood.unsolicited',
   floodEntry: 'flood.entry',
   // multi-signal scoring (controller/policy/multi-signal.ts)
   historyCarried: 'history.carried',

@@ -27,6 +27,17 @@ import { floodKey, type PolicyKey } from './keys.js';
 import { maxSeverity, severityRank } from './threat.js';
 
 const FLOOD_ACTOR = 'policy';
+
+/** What a flood's decision says; the rest (trust, offence, duration) is the response's. */
+interface FloodDecisionSpec {
+  target: DecisionTarget;
+  action: MitigationAction;
+  rate?: MeterRate;
+  threatLevel: UntrustedFlood['severity'];
+  score: number;
+  signals: Signal[];
+  reason: string;
+}
 /** Floods are nobody's: their entry points carry neutral trust. */
 const FLOOD_TRUST = 0.5;
 
@@ -54,7 +65,10 @@ export class FloodResponse {
       const d = entry.decision;
       if (!d.target.flood || d.action !== 'rate-limit' || d.target.shared) continue;
       if (now - d.createdAt < config.floods.sustainedMs || entry.blockedPps < config.unblock.attackPps) continue;
-      this.issue(entry.key, d.target, 'drop', undefined, d.threatLevel, d.signals, `still flooding through its meter (${Math.round(entry.blockedPps)} pkt/s): dropped at its entry point`, now, out);
+      this.issue(entry.key, {
+        target: d.target, action: 'drop', threatLevel: d.threatLevel, score: d.score, signals: d.signals,
+        reason: `still flooding through its meter (${Math.round(entry.blockedPps)} pkt/s): dropped at its entry point`,
+      }, now, out);
     }
   }
 
@@ -84,30 +98,27 @@ export class FloodResponse {
     if (current && current.action === action) {
       const level = maxSeverity(f.severity, current.threatLevel);
       const left = current.expiresAt - now;
-      const full = this.durationMs(key, level);
+      const full = this.durationMs(key, level, Math.max(f.score, current.score));
       if (severityRank(f.severity) <= severityRank(current.threatLevel) && left >= full / 2) return;
       book.update(book.get(key)!, { ...current, threatLevel: level, signals, expiresAt: Math.max(current.expiresAt, now + full) }, 'extended', now, out, FLOOD_ACTOR);
       return;
     }
-    this.issue(key, target, action, rate, f.severity, signals, reason, now, out);
+    this.issue(key, { target, action, ...(rate ? { rate } : {}), threatLevel: f.severity, score: f.score, signals, reason }, now, out);
   }
 
-  private issue(key: PolicyKey, target: DecisionTarget, action: MitigationAction, rate: MeterRate | undefined, level: UntrustedFlood['severity'], signals: Signal[], reason: string, now: number, out: EngineResult): void {
+  private issue(key: PolicyKey, spec: FloodDecisionSpec, now: number, out: EngineResult): void {
     const { book, sources, batch } = this.ctx;
     const entry = book.get(key);
     const record = sources.record(key, now);
     const offence = entry && entry.decision.action !== 'monitor' ? entry.decision.offence : ++record.offences;
     record.lastSeenAt = now;
     batch.touch(record);
-    if (entry) book.end(entry, now, `escalated to ${action}`, 'superseded', out, FLOOD_ACTOR);
-    const decision = book.newDecision({
-      target, action, ...(rate ? { rate } : {}), threatLevel: level, score: 0, trust: FLOOD_TRUST, signals, reason,
-      origin: 'auto', offence, durationMs: this.durationMs(key, level, offence),
-    }, now);
+    if (entry) book.end(entry, now, `escalated to ${spec.action}`, 'superseded', out, FLOOD_ACTOR);
+    const decision = book.newDecision({ ...spec, trust: FLOOD_TRUST, origin: 'auto', offence, durationMs: this.durationMs(key, spec.threatLevel, spec.score, offence) }, now);
     book.activate(key, decision, entry ? 'escalated' : 'started', now, out, FLOOD_ACTOR, { sawTraffic: entry?.sawTraffic ?? false, ...(entry ? { peakPps: entry.peakPps } : {}) });
   }
 
-  private durationMs(key: PolicyKey, level: UntrustedFlood['severity'], offence = 1): number {
-    return blockDuration({ level, score: 0, offence: Math.max(1, offence), trust: FLOOD_TRUST, jitterKey: `${key}#${offence}` }, this.ctx.config.durations).durationMs;
+  private durationMs(key: PolicyKey, level: UntrustedFlood['severity'], score: number, offence = 1): number {
+    return blockDuration({ level, score, offence: Math.max(1, offence), trust: FLOOD_TRUST, jitterKey: `${key}#${offence}` }, this.ctx.config.durations).durationMs;
   }
 }

@@ -52,7 +52,7 @@ function warmUp(view: DestinationView, rounds = 20): void {
 test('a random-source SYN flood: many one-shot newcomers → spoofed, entering at the attacker\'s port', () => {
   const view = new DestinationView(parseDetectConfig());
   warmUp(view);
-  const flows = [...legitimate(), ...Array.from({ length: 400 }, (_, i) => forged(i))];
+  const flows = [...legitimate(), ...Array.from({ length: 400 }, (_, i) => forged(i)), ...Array.from({ length: 400 }, (_, i) => ({ ...forged(i), kind: 'syn' as const }))];
   const s = snap(20, flows);
   s.ports = [port(5, 100_000), port(2, 15)];
   view.record(s);
@@ -72,7 +72,12 @@ test('a random-source SYN flood: many one-shot newcomers → spoofed, entering a
   assert.is(v.entries[0].portShared, false);
   assert.ok(v.pps >= 100_000, 'the port counters tell the flood\'s real rate, not the sampled flows');
   assert.is(v.severity, 'critical');
+  assert.equal(v.signals.filter((x) => x.points > 0).map((x) => [x.name, x.points]), [
+    ['flood.new-sources', 30], ['flood.one-shot', 30], ['flood.syn-unanswered', 20], ['flood.entropy', 10],
+  ]);
+  assert.is(v.score, 90);
   assert.ok(v.signals.some((x) => /400 new sources\/s/.test(x.detail ?? "")), JSON.stringify(v.signals));
+  assert.ok(v.signals.some((x) => /400 connection attempts\/s, 20 packets\/s answered/.test(x.detail ?? "")), JSON.stringify(v.signals));
   assert.ok(view.isFlooded(SERVER));
   assert.not.ok(view.isFlooded('10.0.0.1'));
 });
@@ -173,7 +178,8 @@ test('reflection: answers from port 53 that nobody asked for', () => {
   assert.is(v.proto, 17);
   assert.is(v.pps, 3200);
   assert.is(v.entries.length, 8);
-  assert.ok(v.signals.some((x) => /asked 0 pkt\/s/.test(x.detail ?? "")), JSON.stringify(v.signals));
+  assert.ok(v.signals.some((x) => /asked 0 pkt\/s of port 53: 100 % unsolicited/.test(x.detail ?? "")), JSON.stringify(v.signals));
+  assert.is(v.score, 90);
 });
 
 test('DNS answers to the server\'s own questions are no reflection', () => {

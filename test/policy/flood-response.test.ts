@@ -23,7 +23,7 @@ function entry(o: Partial<FloodEntry> = {}): FloodEntry {
 function spoofed(o: Partial<UntrustedFlood> = {}, entries = [entry()]): UntrustedFlood {
   return {
     kind: 'spoofed', dst: VICTIM, proto: 6, dstPort: 80, newSourcesPerSec: 300, oneShotShare: 1, usualNewSourcesPerSec: 5,
-    pps: 2_000, entries, severity: 'high', signals: [{ name: 'flood.new-sources', points: 0, detail: '300 new sources/s' }], at: T0, ...o,
+    pps: 2_000, entries, severity: 'high', score: 60, signals: [{ name: 'flood.new-sources', points: 0, detail: '300 new sources/s' }], at: T0, ...o,
   };
 }
 
