@@ -8,6 +8,7 @@
  *
  *   round(snapshots of one round) ─► ingress index, evidence, link load (over the whole round)
  *                                 ─► DetectionEngine.ingest per snapshot
+ *                                 ─► untrusted floods, coordinated groups (over the round)
  *                                 ─► PolicyEngine.evaluate once ─► decisions
  *   tick(now)                     ─► PolicyEngine.tick (expiries, step-downs) ─► decisions
  *
@@ -85,6 +86,8 @@ export class Core {
     // sources themselves are nobody to hold to account (no record, no decision).
     const floods = this.detect.untrustedFloods(round.now);
     const accountable = floods.length ? detections.filter((d) => !this.detect.isForgedSource(d)) : detections;
+    // Sources that began together against one service, on any switch, are one attack.
+    this.detect.coordinate(accountable, round.now);
     const result = this.policy.evaluate(accountable, this.evidence.rates(round.now), round.now, { load: this.load.current(round.now), floods });
     return { detections: accountable, floods, ...result };
   }

@@ -173,6 +173,19 @@ export const DetectConfigSchema = z.object({
       legitimatePackets: z.number().positive().default(3),
     })
     .prefault({}),
+  /**
+   * Coordinated groups (coordination.ts): sources that begin attacking one service within
+   * `startWindowMs` of each other at rates within `rateRatio` of each other, `minSources`
+   * or more, are many→single whatever the destination's source count.
+   */
+  coordination: z
+    .object({
+      minSources: z.number().int().min(2).default(3),
+      startWindowMs: z.number().positive().default(5_000),
+      rateRatio: z.number().min(1).default(4),
+      memoryMs: z.number().positive().default(60_000),
+    })
+    .prefault({}),
   /** Members of one /24 (/64) detected together that make a subnet-wide attack. */
   subnetMinMembers: z.number().int().min(2).default(3),
 

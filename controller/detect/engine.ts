@@ -10,6 +10,7 @@ import { BruteForceTracker, type BruteForceSuspect } from './brute-force.js';
 import { Classifier, loadBundledModel } from './classifier.js';
 import { parseDetectConfig, type DetectConfig, type DetectConfigInput } from './config.js';
 import type { DestinationSummary } from './destinations.js';
+import { CoordinationBook } from './coordination.js';
 import { DestinationView, type UntrustedFlood } from './destination-view.js';
 import { sourceText, type AttackType, type Detection, type IntelInfo, type Signal } from './detection.js';
 import { F, FEATURE_COUNT, FEATURE_NAMES, FeatureExtractor, type Candidate } from './features.js';
@@ -43,6 +44,7 @@ export class DetectionEngine {
   private readonly bruteForce: BruteForceTracker;
   /** Floods whose sources cannot be trusted, judged per destination over a whole poll round. */
   private readonly view: DestinationView;
+  private readonly coordination: CoordinationBook;
   /** Recently detected attackers per /24 (/64): member → last detection time. */
   private readonly subnets = new Map<string, Map<string, number>>();
 
@@ -55,6 +57,7 @@ export class DetectionEngine {
     this.whitelist = new PrefixMatcher(this.config.whitelist);
     this.bruteForce = new BruteForceTracker(this.config);
     this.view = new DestinationView(this.config);
+    this.coordination = new CoordinationBook(this.config);
   }
 
   /**
@@ -94,6 +97,14 @@ export class DetectionEngine {
     this.markSubnetAttacks(out, now);
     for (const d of out) this.addHistory(d);
     return out;
+  }
+
+  /**
+   * Once per poll round, with every switch's detections: the members of a coordinated group
+   * (sources that began against one service together at similar rates) become many→single.
+   */
+  coordinate(detections: readonly Detection[], now: number): void {
+    this.coordination.observe(detections, now);
   }
 
   /**

@@ -11,6 +11,7 @@ export const SIGNAL = {
   // detection (controller/detect)
   patternSingleToMany: 'pattern.single-to-many',
   patternManyToSingle: 'pattern.many-to-single',
+  patternCoordinated: 'pattern.coordinated',
   anomalyZScore: 'anomaly.zscore',
   protocolPortZero: 'protocol.port-zero',
   protocolLand: 'protocol.land',
