@@ -160,7 +160,7 @@ export const DetectConfigSchema = z.object({
       /** … and at least this many times the destination's usual rate of new sources. */
       baselineFactor: z.number().positive().default(5),
       /** An entry point carrying at least this share of the forged sources is where the flood comes in. */
-      minEntryShare: z.number().min(0).max(1).default(0.1),
+      minEntryShare: z.number().min(0).max(1).default(0.05),
       /** Reflector service ports: UDP from them to a host that asked nothing is reflection. */
       reflectorPorts: z.array(z.number().int().min(1).max(65535)).default([53, 123, 19, 389, 1900, 11211, 161, 137, 27015, 3702]),
       /** Reflected packets per second toward one destination that make a reflection flood. */
