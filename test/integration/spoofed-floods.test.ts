@@ -123,7 +123,7 @@ function stoppedAt(bridge: string, inPort: number, proto?: string): number {
 
 interface Attack {
   host: string;
-  /** hping3 flags; the target and --flood are added. */
+  /** hping3 flags (with --flood, or a send interval); the target is added. */
   flags: string;
   /** Where the attack enters: switch name and the port's neighbour (the host, or the switch behind). */
   entry: { sw: string; via: string };
@@ -149,7 +149,7 @@ async function floodScenario(n: Net, clients: string[], attacks: Attack[], name:
   await sleep(6_000);
   const installsBefore = guard.controller.forwarding.counters.accountingInstalled;
   const startedAt = Date.now();
-  const running = await Promise.all(attacks.map((a) => net.spawn(a.host, `timeout -s INT ${FLOOD_SECONDS} hping3 ${a.flags} --flood ${SERVER} 2>&1 | tail -3`, FLOOD_SECONDS + 5)));
+  const running = await Promise.all(attacks.map((a) => net.spawn(a.host, `timeout -s INT ${FLOOD_SECONDS} hping3 ${a.flags} ${SERVER} 2>&1 | tail -3`, FLOOD_SECONDS + 5)));
   const entries = attacks.map((a) => ({ bridge: a.entry.sw, inPort: n.portOf(a.entry.sw, a.entry.via), proto: a.proto }));
   const rxAtStart = entries.map((e) => portRx(e.bridge, e.inPort));
   // The first mitigation flow at any of the attack's entry points.
@@ -227,7 +227,7 @@ const hostIps = (n: Net) => n.net.network!.hosts.map((h) => h.ip);
 floods('one host, random-source SYN, UDP and ICMP floods: each stopped at the attacker\'s port', async () => {
   await withNetwork('office,servers=1,clients=3,attackers=1', 1, async (n) => {
     const legit = ['10.0.0.2', '10.0.0.3', '10.0.0.4'];
-    for (const [proto, flags] of [['tcp', `-S -p ${PORT} --rand-source`], ['udp', '--udp -p 9000 --rand-source'], ['icmp', '--icmp --rand-source']] as const) {
+    for (const [proto, flags] of [['tcp', `-S -p ${PORT} --rand-source --flood`], ['udp', '--udp -p 9000 --rand-source --flood'], ['icmp', '--icmp --rand-source --flood']] as const) {
       const o = await floodScenario(n, ['cli1', 'cli2', 'cli3'], [{ host: 'att1', flags, proto, entry: { sw: 's1', via: 'att1' } }], `random-source ${proto}`);
       assertDefended(o);
       // Let the entry decision's review and the clients settle before the next flood.
@@ -254,8 +254,8 @@ floods('four spoofing hosts on four ports at once: four entry points', async () 
 
 floods('reflection: UDP answers from ports 53 and 123 nobody asked for, dropped at the reflectors\' ports', async () => {
   await withNetwork('office,servers=1,clients=3,attackers=9', 1, async (n) => {
-    const reflectors = Array.from({ length: 8 }, (_, i) => ({ host: `att${i + 1}`, flags: '--udp -s 53 -k -p 33000 -d 1000 -i u500', proto: 'udp', entry: { sw: 's1', via: `att${i + 1}` } }));
-    reflectors.push({ host: 'att9', flags: '--udp -s 123 -k -p 33001 -d 400 -i u500', proto: 'udp', entry: { sw: 's1', via: 'att9' } });
+    const reflectors = Array.from({ length: 8 }, (_, i) => ({ host: `att${i + 1}`, flags: '--udp -s 53 -k -p 33000 -d 1000 -i u1000', proto: 'udp', entry: { sw: 's1', via: `att${i + 1}` } }));
+    reflectors.push({ host: 'att9', flags: '--udp -s 123 -k -p 33001 -d 400 -i u1000', proto: 'udp', entry: { sw: 's1', via: 'att9' } });
     const o = await floodScenario(n, ['cli1', 'cli2', 'cli3'], reflectors, 'reflection');
     assertDefended(o);
     const srcPorts = new Set(n.decisions.filter((d) => d.target.flood === 'reflection').map((d) => d.target.srcPort));
@@ -265,7 +265,7 @@ floods('reflection: UDP answers from ports 53 and 123 nobody asked for, dropped 
 
 floods('a flood forging a client\'s address: stopped at the attacker\'s port, the real client keeps working', async () => {
   await withNetwork('office,servers=1,clients=3,attackers=1', 1, async (n) => {
-    const o = await floodScenario(n, ['cli1', 'cli2', 'cli3'], [{ host: 'att1', flags: `-S -p ${PORT} -a 10.0.0.2`, entry: { sw: 's1', via: 'att1' } }], 'forged client address');
+    const o = await floodScenario(n, ['cli1', 'cli2', 'cli3'], [{ host: 'att1', flags: `-S -p ${PORT} -a 10.0.0.2 --flood`, entry: { sw: 's1', via: 'att1' } }], 'forged client address');
     assertDefended(o);
     const attPort = n.portOf('s1', 'att1');
     const atClient = dumpFlowsWithStats('s1', 'table=0').filter((l) => l.includes('nw_src=10.0.0.2') && !l.includes(`in_port=${attPort},`) && /actions=(drop|meter:)/.test(l));
@@ -276,7 +276,7 @@ floods('a flood forging a client\'s address: stopped at the attacker\'s port, th
 floods('two switches: a random-source flood entering at an edge switch is stopped there, not at the core', async () => {
   await withNetwork('campus,servers=1,edges=2,clients=2,attackers=1', 3, async (n) => {
     // campus: srv1 on s1 (core); cli1, cli2, att1 on s2; cli3, cli4, att2 on s3.
-    const o = await floodScenario(n, ['cli1', 'cli2', 'cli3', 'cli4'], [{ host: 'att1', flags: `-S -p ${PORT} --rand-source`, proto: 'tcp', entry: { sw: 's2', via: 'att1' } }], 'two switches');
+    const o = await floodScenario(n, ['cli1', 'cli2', 'cli3', 'cli4'], [{ host: 'att1', flags: `-S -p ${PORT} --rand-source --flood`, proto: 'tcp', entry: { sw: 's2', via: 'att1' } }], 'two switches');
     assertDefended(o);
     const atCore = dumpFlowsWithStats('s1', 'table=0').filter((l) => /actions=(drop|meter:)/.test(l));
     assert.equal(atCore, [], 'no mitigation at the core switch');
@@ -288,7 +288,7 @@ floods('two switches: a random-source flood entering at an edge switch is stoppe
 floods('a flood entering through the port clients share (a plain switch behind it): only the attacker\'s MAC is stopped', async () => {
   await withNetwork('uplink,servers=1,local=1,remote=2,attackers=1', 1, async (n) => {
     // uplink: srv1, cli1 on s1; cli2, cli3 and att1 behind a standalone switch on s1's uplink port.
-    const o = await floodScenario(n, ['cli1', 'cli2', 'cli3'], [{ host: 'att1', flags: `-S -p ${PORT} --rand-source`, proto: 'tcp', entry: { sw: 's1', via: 's2' } }], 'shared uplink');
+    const o = await floodScenario(n, ['cli1', 'cli2', 'cli3'], [{ host: 'att1', flags: `-S -p ${PORT} --rand-source --flood`, proto: 'tcp', entry: { sw: 's1', via: 's2' } }], 'shared uplink');
     assertDefended(o, 0.95);
     const att = n.net.host('att1');
     const scoped = n.decisions.filter((d) => d.target.flood && d.action !== 'monitor');
