@@ -21,7 +21,7 @@ export const PRIORITY = {
     drop: 50000,
     /** + the number of match fields, so a narrower selective drop wins over a wider one */
     selectiveDrop: 40000,
-    /** + prefix length (and +200 for per-source meters over victim throttles): the most specific meter wins */
+    /** + prefix length (and +200 for per-source meters over victim throttles, +300 + fields for a flood's meter at its entry point): the most specific meter wins */
     meter: 30000,
     /** flagged source: its own flow (own counters) on to accounting; + prefix length */
     monitor: 20000,

@@ -3,12 +3,28 @@
   office   one switch; servers, clients and attackers on it (the small office).
   campus   a two-level tree: a core switch with the servers, and edge switches with clients
            and attackers (servers behind a core switch).
+  uplink   one OpenFlow switch with the servers and a client, and behind one of its ports a
+           plain learning switch (no controller) with more clients and an attacker: their
+           traffic all enters through that one port, as through an uplink or a trunk.
 
 Host naming says the role so scenarios read clearly: srvN (servers), cliN (legitimate
 clients), attN (attackers). Addresses are 10.0.0.N/8 in order of creation; MACs are set
 from the address so flows and logs are stable between runs.
 """
+from mininet.node import OVSSwitch
 from mininet.topo import Topo
+
+
+class StandaloneSwitch(OVSSwitch):
+    """A plain learning switch (Open vSwitch in standalone mode, userspace datapath) that no
+    controller drives: what sits behind an uplink port, out of the controller's sight."""
+
+    def __init__(self, name, **params):
+        params.update(datapath='user', failMode='standalone')
+        OVSSwitch.__init__(self, name, **params)
+
+    def start(self, controllers):
+        OVSSwitch.start(self, [])
 
 
 class OfficeTopo(Topo):
@@ -50,4 +66,23 @@ class CampusTopo(Topo):
                 self.addLink(host, edge)
 
 
-topos = {'office': OfficeTopo, 'campus': CampusTopo}
+class UplinkTopo(Topo):
+    """s1 (OpenFlow) with the servers and `local` clients; behind s1's last port a standalone
+    switch s2 with `remote` clients and `attackers` attackers."""
+
+    def build(self, servers=1, local=1, remote=2, attackers=1):
+        core = self.addSwitch('s1')
+        behind = self.addSwitch('s2', cls=StandaloneSwitch, dpid='00000000000000a2')
+        n = 0
+        for role, count, switch in (('srv', servers, core), ('cli', local, core)):
+            for i in range(1, int(count) + 1):
+                n += 1
+                self.addLink(self.addHost('%s%d' % (role, i), ip='10.0.0.%d/8' % n, mac='00:00:00:00:00:%02x' % n), switch)
+        self.addLink(behind, core)
+        for role, count, first in (('cli', remote, int(local) + 1), ('att', attackers, 1)):
+            for i in range(first, first + int(count)):
+                n += 1
+                self.addLink(self.addHost('%s%d' % (role, i), ip='10.0.0.%d/8' % n, mac='00:00:00:00:00:%02x' % n), behind)
+
+
+topos = {'office': OfficeTopo, 'campus': CampusTopo, 'uplink': UplinkTopo}

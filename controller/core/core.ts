@@ -8,6 +8,7 @@
  *
  *   round(snapshots of one round) ─► ingress index, evidence, link load (over the whole round)
  *                                 ─► DetectionEngine.ingest per snapshot
+ *                                 ─► untrusted floods, coordinated groups (over the round)
  *                                 ─► PolicyEngine.evaluate once ─► decisions
  *   tick(now)                     ─► PolicyEngine.tick (expiries, step-downs) ─► decisions
  *
@@ -18,6 +19,7 @@
  */
 import { sourceText, type Detection } from '../detect/detection.js';
 import type { DetectionEngine } from '../detect/engine.js';
+import type { UntrustedFlood } from '../detect/destination-view.js';
 import type { Decision } from '../policy/decision.js';
 import type { EngineResult, PolicyEngine } from '../policy/engine.js';
 import { EvidenceBook } from '../policy/evidence.js';
@@ -38,6 +40,7 @@ export interface CoreOptions {
 
 export interface RoundResult extends EngineResult {
   detections: Detection[];
+  floods: UntrustedFlood[];
 }
 
 export class Core {
@@ -79,8 +82,14 @@ export class Core {
         detections.push(d);
       }
     }
-    const result = this.policy.evaluate(detections, this.evidence.rates(round.now), round.now, { load: this.load.current(round.now) });
-    return { detections, ...result };
+    // Floods of forged or reflected sources are judged over the whole round; the forged
+    // sources themselves are nobody to hold to account (no record, no decision).
+    const floods = this.detect.untrustedFloods(round.now);
+    const accountable = floods.length ? detections.filter((d) => !this.detect.isForgedSource(d)) : detections;
+    // Sources that began together against one service, on any switch, are one attack.
+    this.detect.coordinate(accountable, round.now);
+    const result = this.policy.evaluate(accountable, this.evidence.rates(round.now), round.now, { load: this.load.current(round.now), floods });
+    return { detections: accountable, floods, ...result };
   }
 
   /** Expiries, evidence-based extension or step-down, early unblock, network recovery. */

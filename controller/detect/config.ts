@@ -145,6 +145,48 @@ export const DetectConfigSchema = z.object({
       maxTracked: z.number().int().min(1).default(65_536),
     })
     .prefault({}),
+  /**
+   * Floods whose sources cannot be trusted (destination-view.ts): forged sources (each seen
+   * once) and reflection (answers nobody asked for, from reflector service ports), judged
+   * per destination and attributed to the entry points that carry them.
+   */
+  untrusted: z
+    .object({
+      /** New sources per second toward one destination that start to look like forgery. */
+      minNewSourcesPerSec: z.number().positive().default(50),
+      /** … and at least this many of them in one poll round, however short the round. */
+      minOneShotSources: z.number().int().min(1).default(20),
+      /** … of which at least this share sent one packet and were never heard of again. */
+      minOneShotShare: z.number().min(0).max(1).default(0.7),
+      /** … and at least this many times the destination's usual rate of new sources. */
+      baselineFactor: z.number().positive().default(5),
+      /** An entry point carrying at least this share of the forged sources is where the flood comes in. */
+      minEntryShare: z.number().min(0).max(1).default(0.05),
+      /** Reflector service ports: UDP from them to a host that asked nothing is reflection. */
+      reflectorPorts: z.array(z.number().int().min(1).max(65535)).default([53, 123, 19, 389, 1900, 11211, 161, 137, 27015, 3702]),
+      /** Reflected packets per second toward one destination that make a reflection flood. */
+      minReflectedPps: z.number().positive().default(200),
+      /** … with the destination's own requests to that port below this share of the answers. */
+      maxRequestShare: z.number().min(0).max(1).default(0.05),
+      /** Sources seen with traffic that completes handshakes mark their entry point as legitimate for this long. */
+      legitimateTtlMs: z.number().positive().default(600_000),
+      /** Packets per interval of a (non-SYN) conversation that show it is a real, answered one. */
+      legitimatePackets: z.number().positive().default(3),
+    })
+    .prefault({}),
+  /**
+   * Coordinated groups (coordination.ts): sources that begin attacking one service within
+   * `startWindowMs` of each other at rates within `rateRatio` of each other, `minSources`
+   * or more, are many→single whatever the destination's source count.
+   */
+  coordination: z
+    .object({
+      minSources: z.number().int().min(2).default(3),
+      startWindowMs: z.number().positive().default(5_000),
+      rateRatio: z.number().min(1).default(4),
+      memoryMs: z.number().positive().default(60_000),
+    })
+    .prefault({}),
   /** Members of one /24 (/64) detected together that make a subnet-wide attack. */
   subnetMinMembers: z.number().int().min(2).default(3),
 

@@ -10,6 +10,8 @@ import { BruteForceTracker, type BruteForceSuspect } from './brute-force.js';
 import { Classifier, loadBundledModel } from './classifier.js';
 import { parseDetectConfig, type DetectConfig, type DetectConfigInput } from './config.js';
 import type { DestinationSummary } from './destinations.js';
+import { CoordinationBook } from './coordination.js';
+import { DestinationView, type UntrustedFlood } from './destination-view.js';
 import { sourceText, type AttackType, type Detection, type IntelInfo, type Signal } from './detection.js';
 import { F, FEATURE_COUNT, FEATURE_NAMES, FeatureExtractor, type Candidate } from './features.js';
 import { HistoryBook } from './history.js';
@@ -40,6 +42,9 @@ export class DetectionEngine {
   private whitelist: PrefixMatcher;
   private readonly blocklists = new Map<string, PrefixMatcher>();
   private readonly bruteForce: BruteForceTracker;
+  /** Floods whose sources cannot be trusted, judged per destination over a whole poll round. */
+  private readonly view: DestinationView;
+  private readonly coordination: CoordinationBook;
   /** Recently detected attackers per /24 (/64): member → last detection time. */
   private readonly subnets = new Map<string, Map<string, number>>();
 
@@ -51,6 +56,8 @@ export class DetectionEngine {
     this.history = new HistoryBook(this.config);
     this.whitelist = new PrefixMatcher(this.config.whitelist);
     this.bruteForce = new BruteForceTracker(this.config);
+    this.view = new DestinationView(this.config);
+    this.coordination = new CoordinationBook(this.config);
   }
 
   /**
@@ -71,6 +78,7 @@ export class DetectionEngine {
   ingest(snap: TrafficSnapshot): Detection[] {
     const now = snap.now;
     const out: Detection[] = [];
+    this.view.record(snap);
     const candidates = this.fx.ingest(snap);
     const suspects = this.bruteForce.ingest(snap, this.fx.flowPositions());
     const bySource = suspects.length ? new Map(suspects.map((s) => [s.src, s])) : undefined;
@@ -89,6 +97,31 @@ export class DetectionEngine {
     this.markSubnetAttacks(out, now);
     for (const d of out) this.addHistory(d);
     return out;
+  }
+
+  /**
+   * Once per poll round, with every switch's detections: the members of a coordinated group
+   * (sources that began against one service together at similar rates) become many→single.
+   */
+  coordinate(detections: readonly Detection[], now: number): void {
+    this.coordination.observe(detections, now);
+  }
+
+  /**
+   * Once per poll round, after every switch's snapshot: floods of forged sources and
+   * reflection floods, each with the entry points that carry it (destination-view.ts).
+   */
+  untrustedFloods(now: number): UntrustedFlood[] {
+    return this.view.verdicts(now);
+  }
+
+  /**
+   * A detection that is one of the forged sources of a flood: a newcomer to a destination
+   * under such a flood. It is not a source anyone can hold to account (no reputation, no
+   * decision, no history row): the flood is answered where it enters.
+   */
+  isForgedSource(d: Detection): boolean {
+    return d.dst !== undefined && d.features.firstSeen === 1 && this.view.isFlooded(d.dst);
   }
 
   /** Tracked sources with the highest short-window packet rate. */

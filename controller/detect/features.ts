@@ -95,6 +95,9 @@ export interface Candidate {
   quiet?: boolean;
 }
 
+/** A source's busiest SYN counter names its entry point when it carries at least this share of its busiest flow. */
+const ENTRY_SYN_SHARE = 0.25;
+
 export class FeatureExtractor {
   readonly config: DetectConfig;
   readonly sources: SourceTable;
@@ -169,6 +172,8 @@ export class FeatureExtractor {
   private sFlags = new Uint8Array(1024);
   private sTop: (FlowDelta | undefined)[] = new Array(1024);
   private sTopPkts = new Float64Array(1024);
+  /** The busiest SYN counter of the source (its packets are sSynMax). */
+  private sTopSyn: (FlowDelta | undefined)[] = new Array(1024);
   /** Flows whose destination was not (yet) a tracked source when they were accounted. */
   private deferredRx = new Int32Array(1024);
   private deferredCount = 0;
@@ -338,7 +343,10 @@ export class FeatureExtractor {
     if (kind === 'syn') {
       this.windows.addAdvanced(slot, W_SYN, this.bucket, packets);
       this.sSyn[t]! += packets;
-      if (packets > this.sSynMax[t]!) this.sSynMax[t] = packets;
+      if (packets > this.sSynMax[t]!) {
+        this.sSynMax[t] = packets;
+        this.sTopSyn[t] = f;
+      }
       // A SYN flood's packets are all here (its accounting flow sees almost none): its
       // busiest flow, and so where it enters, may be this one.
       if (packets > this.sTopPkts[t]!) {
@@ -465,6 +473,7 @@ export class FeatureExtractor {
     this.sFlags[t] = 0;
     this.sTop[t] = undefined;
     this.sTopPkts[t] = 0;
+    this.sTopSyn[t] = undefined;
     return t;
   }
 
@@ -488,6 +497,7 @@ export class FeatureExtractor {
     this.sFlags = g(this.sFlags, (k) => new Uint8Array(k));
     this.sTopPkts = g(this.sTopPkts, (k) => new Float64Array(k));
     this.sTop.length = n;
+    this.sTopSyn.length = n;
   }
 
   private finishSource(t: number, now: number, intervalSec: number, dpid: string): Candidate | undefined {
@@ -523,7 +533,12 @@ export class FeatureExtractor {
     if (syn > 0) this.shares[o + S_TARGET] = mix(this.shares[o + S_TARGET]!, this.sSynMax[t]! / syn, a);
     if (pkts > 0) this.shares[o + S_SIZE] = mix(this.shares[o + S_SIZE]!, this.sBytes[t]! / pkts, a);
 
-    const top = this.sTop[t];
+    // Where the source's traffic enters is its busiest flow's entry; for a source that makes
+    // connection attempts in earnest, where those attempts come from. The address's owner
+    // answers the SYN-ACKs of a flood forging it with RSTs to the same service port, as much
+    // traffic as the flood itself, on its own port: the attempts tell the two apart.
+    const topSyn = this.sTopSyn[t];
+    const top = topSyn !== undefined && this.sSynMax[t]! >= ENTRY_SYN_SHARE * this.sTopPkts[t]! ? topSyn : this.sTop[t];
     const flags = this.sFlags[t]!;
     const cand = this.config.candidate;
     // Cheapest tests first: most touched sources are quiet and leave here without a

@@ -11,12 +11,21 @@ export const SIGNAL = {
   // detection (controller/detect)
   patternSingleToMany: 'pattern.single-to-many',
   patternManyToSingle: 'pattern.many-to-single',
+  patternCoordinated: 'pattern.coordinated',
   anomalyZScore: 'anomaly.zscore',
   protocolPortZero: 'protocol.port-zero',
   protocolLand: 'protocol.land',
   protocolIcmpErrorFlood: 'protocol.icmp-error-flood',
   volumeConnections: 'volume.connections',
   rateBruteForce: 'rate.brute-force',
+  // floods without a trustworthy source (controller/detect/destination-view.ts)
+  floodNewSources: 'flood.new-sources',
+  floodOneShot: 'flood.one-shot',
+  floodSynUnanswered: 'flood.syn-unanswered',
+  floodEntropy: 'flood.entropy',
+  floodReflection: 'flood.reflection',
+  floodUnsolicited: 'flood.unsolicited',
+  floodEntry: 'flood.entry',
   // multi-signal scoring (controller/policy/multi-signal.ts)
   historyCarried: 'history.carried',
   baseAttempts: 'base.attempts',

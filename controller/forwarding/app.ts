@@ -6,8 +6,11 @@
  *
  * Bounds (the hard problem of random-source floods): packet-ins are limited in the switch
  * by the controller meter; accounting flows per switch are capped, past the cap a source
- * is accounted in a coarse /24 (/64) flow, and past the aggregate cap not at all; repeated
- * packet-ins for a flow being installed are ignored for a short hold time.
+ * is accounted in a coarse /24 (/64) flow, and past the aggregate cap not at all; the
+ * accounting flow-mods a switch is sent are limited per second (a flood that forges a new
+ * address per packet would otherwise have the controller rewrite the table as fast as the
+ * controller meter lets packet-ins through); repeated packet-ins for a flow being
+ * installed are ignored for a short hold time.
  */
 import ipaddr from 'ipaddr.js';
 import type { Match, OfpMessage, PacketInMessage, PacketOutMessage, PortDescription } from '../openflow/index.js';
@@ -25,6 +28,8 @@ export interface ForwardingOptions {
   forwardingIdleTimeout: number;
   /** ignore repeated packet-ins for a flow we just installed, for this long */
   installHoldMs: number;
+  /** per switch: conversations given accounting flows per second at most (one flow-mod each, two for TCP with its SYN counter; burst: one second's worth) */
+  maxAccountingInstallsPerSec: number;
 }
 
 export const defaultForwardingOptions: ForwardingOptions = {
@@ -33,6 +38,7 @@ export const defaultForwardingOptions: ForwardingOptions = {
   accountingIdleTimeout: TIMEOUTS.accountingIdle,
   forwardingIdleTimeout: TIMEOUTS.forwardingIdle,
   installHoldMs: 2_000,
+  maxAccountingInstallsPerSec: 500,
 };
 
 /** Ports above this are reserved (LOCAL, CONTROLLER, ...) and never carry LLDP. */
@@ -57,6 +63,9 @@ interface SwitchState {
   recent: Map<string, number>;
   /** aggregate keys installed (the cap counts these) */
   aggregates: Set<string>;
+  /** accounting installs left in the current budget, refilled with time */
+  installTokens: number;
+  tokensAt: number;
 }
 
 export interface AccountingKey {
@@ -86,7 +95,7 @@ export interface AccountingKey {
 export class ForwardingApp {
   private readonly switches = new Map<string, SwitchState>();
   /** Counts for metrics and tests. */
-  readonly counters = { packetIns: 0, accountingInstalled: 0, aggregateInstalled: 0, capped: 0, learned: 0, linksFound: 0 };
+  readonly counters = { packetIns: 0, accountingInstalled: 0, aggregateInstalled: 0, capped: 0, overBudget: 0, learned: 0, linksFound: 0 };
 
   constructor(private readonly opts: ForwardingOptions = defaultForwardingOptions) {}
 
@@ -99,6 +108,7 @@ export class ForwardingApp {
     const state: SwitchState = {
       ports: new Map(), macs: new Map(), transitPorts: new Set(),
       accountingFlows: 0, aggregateFlows: 0, recent: new Map(), aggregates: new Set(),
+      installTokens: this.opts.maxAccountingInstallsPerSec, tokensAt: -Infinity,
     };
     for (const p of ports) state.ports.set(p.portNo, p);
     this.switches.set(dpid, state);
@@ -201,6 +211,11 @@ export class ForwardingApp {
     const id = `${inPort}|${pkt.ethSrc}|${key.src}|${key.dst}|${key.proto}|${key.port ?? key.icmpType ?? ''}|${key.portIsSource ? 's' : 'd'}`;
     const seen = s.recent.get(id);
     if (seen !== undefined && now - seen < this.opts.installHoldMs) return;
+    if (!this.takeInstallToken(s, now)) {
+      // Not accounted now: the conversation's next packet-in may be, once the budget refills.
+      this.counters.overBudget++;
+      return;
+    }
     if (s.recent.size > 4 * this.opts.maxAccountingFlows) pruneOlderThan(s.recent, now - this.opts.installHoldMs);
     s.recent.set(id, now);
 
@@ -224,6 +239,16 @@ export class ForwardingApp {
       idleTimeout: this.opts.accountingIdleTimeout, notifyRemoved: true,
       match: agg.match, instructions: [goto(TABLE.forwarding)],
     }));
+  }
+
+  private takeInstallToken(s: SwitchState, now: number): boolean {
+    const perSec = this.opts.maxAccountingInstallsPerSec;
+    const elapsed = s.tokensAt === -Infinity ? Infinity : Math.max(0, now - s.tokensAt);
+    s.installTokens = Math.min(perSec, s.installTokens + (elapsed * perSec) / 1000);
+    s.tokensAt = now;
+    if (s.installTokens < 1) return false;
+    s.installTokens--;
+    return true;
   }
 
   /** An aggregate flow left the switch: its subnet may be aggregated again. */

@@ -22,6 +22,18 @@ export function startHttpClient(net: Mininet, host: string, url: string, count: 
   return net.spawn(host, cmd, seconds + 10);
 }
 
+/** startHttpClient whose lines are "<epoch ms> <status>", so a test can count what happened after a moment. */
+export function startTimedHttpClient(net: Mininet, host: string, url: string, count: number, intervalMs = 200, seconds = Math.ceil(count * (intervalMs / 1000 + 2))) {
+  const cmd = `end=$(($(date +%s) + ${seconds})); i=0; while [ $i -lt ${count} ] && [ $(date +%s) -lt $end ]; do t=$(date +%s%3N); c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${url}); echo "$t $c"; i=$((i + 1)); sleep ${intervalMs / 1000}; done`;
+  return net.spawn(host, cmd, seconds + 10);
+}
+
+/** Of a timed client's requests, those started at or after `sinceMs` (epoch ms): how many, how many answered 200. */
+export function successesSince(out: string, sinceMs: number): { ok: number; total: number } {
+  const lines = out.split('\n').map((l) => l.trim().match(/^(\d{13}) (\d{3})$/)).filter((m): m is RegExpMatchArray => m !== null && Number(m[1]) >= sinceMs);
+  return { ok: lines.filter((m) => m[2] === '200').length, total: lines.length };
+}
+
 export function countSuccesses(out: string): { ok: number; total: number } {
   const codes = out.split('\n').map((l) => l.trim()).filter((l) => /^\d{3}$/.test(l));
   return { ok: codes.filter((c) => c === '200').length, total: codes.length };

@@ -200,7 +200,10 @@ export class Enforcer {
       this.failures.forget(d.id);
       for (const sw of this.switches.values()) sw.fallbacks.delete(d.id);
     }
+    // A decision changed and then ended within one engine call is listed both ways: ended wins.
+    const ended = new Set(result.ended.map((d) => d.id));
     for (const d of result.decisions) {
+      if (ended.has(d.id)) continue;
       const previous = this.active.get(d.id);
       this.active.set(d.id, d);
       for (const dpid of this.rescope(d)) affected.add(dpid);

@@ -9,6 +9,8 @@
  *   selective-drop   src + proto [+ dst port] [+ dst] [+ in_port] → no instructions (drop)
  *   drop             src or src/prefix [+ in_port] → drop
  *   whitelist        src CIDR → goto accounting, above every drop
+ *   flood            (target.flood: forged or reflected sources, any src) in_port [+ eth_src]
+ *                    + dst + proto [+ TCP SYN without ACK] [+ UDP source port] → meter or drop
  *
  * A decision scoped to one switch (target.dpid) also matches target.inPort there, so a
  * spoofed trusted address is blocked only where the forged traffic enters.
@@ -53,6 +55,8 @@ const ETH_IPV6 = 0x86dd;
 const IP_TCP = 6;
 const IP_UDP = 17;
 const IP_SCTP = 132;
+const TCP_SYN = 0x002;
+const TCP_ACK = 0x010;
 
 const PURPOSE: Record<MitigationAction, FlowPurpose> = {
   monitor: FlowPurpose.monitor,
@@ -128,10 +132,14 @@ function maskText(p: Prefix): string {
 
 interface MatchParts {
   inPort?: number;
+  ethSrc?: string;
   src?: Prefix;
   dst?: Prefix;
   proto?: number;
   dstPort?: number;
+  srcPort?: number;
+  /** Connection attempts only: TCP SYN set, ACK clear. */
+  synOnly?: boolean;
 }
 
 /** Builds the OXM match in wire order (prerequisites first), which is also key order. */
@@ -142,6 +150,7 @@ function buildMatch(parts: MatchParts): Match {
   }
   const m: Match = {};
   if (parts.inPort !== undefined) m.inPort = parts.inPort;
+  if (parts.ethSrc !== undefined) m.ethSrc = parts.ethSrc;
   m.ethType = family === 'ipv6' ? ETH_IPV6 : ETH_IPV4;
   if (parts.proto !== undefined) m.ipProto = parts.proto;
   const v6 = family === 'ipv6';
@@ -162,6 +171,14 @@ function buildMatch(parts: MatchParts): Match {
     if (parts.proto === IP_TCP) m.tcpDst = parts.dstPort;
     else if (parts.proto === IP_UDP) m.udpDst = parts.dstPort;
     else if (parts.proto === IP_SCTP) m.sctpDst = parts.dstPort;
+  }
+  if (parts.srcPort !== undefined) {
+    if (parts.proto === IP_TCP) m.tcpSrc = parts.srcPort;
+    else if (parts.proto === IP_UDP) m.udpSrc = parts.srcPort;
+  }
+  if (parts.synOnly && parts.proto === IP_TCP) {
+    m.tcpFlags = TCP_SYN;
+    m.tcpFlagsMask = TCP_SYN | TCP_ACK;
   }
   return m;
 }
@@ -198,6 +215,8 @@ export function templateFor(decision: Decision, installAt: number = decision.upd
   assertFits(t.inPort, Port.MAX, 'ingress port', 'MITIGATE_BAD_TARGET');
   // A victim throttle matches every source (0.0.0.0/0 in its target): only its destination counts.
   if (decision.action === 'throttle-victim') return victimTemplate(decision, installAt);
+  // So does a flood of forged or reflected sources: where it enters is what it is matched by.
+  if (t.flood) return floodTemplate(decision, installAt);
   const src = prefixOf(t.src, t.srcPrefix, 'source');
   // in_port means something only on the one switch the decision is scoped to.
   const inPort = t.dpid !== undefined ? t.inPort : undefined;
@@ -269,6 +288,40 @@ function assertEncodable(msg: FlowModMessage | MeterModMessage, what: string): v
   } catch (err) {
     if (!(err instanceof OpenFlowEncodeError)) throw err;
     throw new MitigateError('MITIGATE_NOT_ENCODABLE', `${what}: ${err.message}`);
+  }
+}
+
+/**
+ * A flood whose sources cannot be trusted, matched where it enters (the switch it is scoped
+ * to, the port, the sender's MAC when others share that port), toward its victim, for its
+ * protocol: connection attempts only for TCP, the reflector's source port for reflection.
+ * A drop ranks with the selective drops (one point per field it narrows on), a meter above
+ * the per-source meters: the narrowest rule wins where two overlap.
+ */
+function floodTemplate(decision: Decision, installAt: number): DecisionTemplate {
+  const t = decision.target;
+  if (!t.dst) throw new MitigateError('MITIGATE_BAD_DECISION', `decision ${decision.id} answers a flood but names no victim`);
+  if (t.dpid === undefined || t.inPort === undefined) {
+    throw new MitigateError('MITIGATE_BAD_DECISION', `decision ${decision.id} answers a flood but names no entry point (switch and port)`);
+  }
+  if (t.proto === undefined) throw new MitigateError('MITIGATE_BAD_DECISION', `decision ${decision.id} answers a flood but names no protocol`);
+  const parts: MatchParts = { inPort: t.inPort, dst: prefixOf(t.dst, undefined, 'victim'), proto: t.proto };
+  if (t.ethSrc !== undefined) parts.ethSrc = t.ethSrc;
+  if (t.synOnly && t.proto === IP_TCP) parts.synOnly = true;
+  if (t.srcPort !== undefined && (t.proto === IP_TCP || t.proto === IP_UDP)) parts.srcPort = t.srcPort;
+  const fields = 3 + Number(parts.ethSrc !== undefined) + Number(parts.synOnly === true) + Number(parts.srcPort !== undefined);
+  const cookie = cookieFor(PURPOSE[decision.action], decision.id);
+  const hardTimeout = hardTimeoutFor(decision, installAt);
+  const match = buildMatch(parts);
+  switch (decision.action) {
+    case 'rate-limit':
+    case 'throttle-victim':
+      return { decisionId: decision.id, flow: { cookie, priority: PRIORITY.guard.meter + 300 + fields, match, effect: 'meter', hardTimeout }, meter: meterSpecFor(decision) };
+    case 'selective-drop':
+    case 'drop':
+      return { decisionId: decision.id, flow: { cookie, priority: PRIORITY.guard.selectiveDrop + fields, match, effect: 'drop', hardTimeout } };
+    case 'monitor':
+      return { decisionId: decision.id, flow: { cookie, priority: PRIORITY.guard.monitor + fields, match, effect: 'monitor', hardTimeout } };
   }
 }
 

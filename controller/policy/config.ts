@@ -227,6 +227,22 @@ const response = z
   })
   .prefault({});
 
+/** Floods of untrusted sources, answered where they enter (flood-response.ts). */
+const floods = z
+  .object({
+    /** The first answer at an entry point: a meter this strict (packets/s toward the victim from there). */
+    meterPps: z.number().positive().default(100),
+    /** A flood still this strong through its meter for this long is dropped at that entry point. */
+    sustainedMs: z.number().nonnegative().default(2_000),
+    /**
+     * At an entry point legitimate clients share (an uplink): a meter on the victim's
+     * connection attempts, this many times its usual rate of newcomers, never below the floor.
+     */
+    sharedMeterFactor: z.number().positive().default(20),
+    sharedMeterFloorPps: z.number().positive().default(200),
+  })
+  .prefault({});
+
 const thresholds = z
   .object({
     highAttackFrequencyFactor: z.number().default(0.8),
@@ -283,6 +299,7 @@ export const policyConfigSchema = z
     threat,
     durations,
     response,
+    floods,
     thresholds,
     unblock,
     engine: z

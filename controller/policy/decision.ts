@@ -34,6 +34,19 @@ export interface DecisionTarget {
    * enters elsewhere (one of the two may forge it), and each entry point is judged apart.
    */
   entry?: boolean;
+  /**
+   * A flood whose sources cannot be trusted (forged, or reflected), answered where it
+   * enters: any source (src is 0.0.0.0/0 or ::/0) at (dpid, inPort [, ethSrc]) toward dst.
+   */
+  flood?: 'spoofed' | 'reflection';
+  /** The sender's MAC at a port legitimate hosts share: only this MAC's traffic is matched. */
+  ethSrc?: string;
+  /** Only connection attempts (TCP SYN without ACK): established connections pass. */
+  synOnly?: boolean;
+  /** Only traffic from this source port (a reflector service: UDP 53, 123, …). */
+  srcPort?: number;
+  /** Legitimate clients enter where this flood does: it is metered there, never dropped. */
+  shared?: boolean;
 }
 
 export interface MeterRate {

@@ -22,6 +22,8 @@
  */
 import type { Clock } from '../clock.js';
 import type { Detection } from '../detect/detection.js';
+import type { UntrustedFlood } from '../detect/destination-view.js';
+import { FloodResponse } from './flood-response.js';
 import { AdminCommands, type AdminBlockRequest, type DecisionSelector } from './admin.js';
 import { sourceKey } from './address.js';
 import { AdminBlocklist, BLOCKLIST_ACTOR, isBlocklistDecision } from './blocklist.js';
@@ -57,6 +59,8 @@ export type Evidence = ReadonlyMap<number, number>;
 export interface NetworkObservation {
   /** Busiest link's load 0–1. */
   load?: number;
+  /** Floods whose sources cannot be trusted, with where they enter (detect/destination-view.ts). */
+  floods?: readonly UntrustedFlood[];
 }
 
 /** A policy changed at run time, as the store keeps it (controller/store implements the source). */
@@ -92,6 +96,7 @@ export class PolicyEngine {
   private readonly ctx: PolicyContext;
   private readonly lifecycle: DecisionLifecycle;
   private readonly admin: AdminCommands;
+  private readonly floodResponse: FloodResponse;
   private readonly reconfigureListeners: Array<(config: PolicyConfig) => void> = [];
   private readonly enforceable: EnforceCheck;
   /** Set when the policy in force came from the store's latest revision rather than the caller's config. */
@@ -123,6 +128,7 @@ export class PolicyEngine {
     };
     this.lifecycle = new DecisionLifecycle(this.ctx);
     this.admin = new AdminCommands(this.ctx);
+    this.floodResponse = new FloodResponse(this.ctx);
   }
 
   /** The policy in force: thresholds, durations, weights, whitelist, blocklist. */
@@ -237,6 +243,12 @@ export class PolicyEngine {
       if (this.blocklist.holds(this.ctx, key)) continue;
       this.score(key, d, now, adjustment, out);
     }
+    // Meters that held a flood back long enough become drops first, so this round's verdicts meet the drops.
+    this.floodResponse.escalate(now, out);
+    if (network?.floods?.length) {
+      for (let i = 0; i < network.floods.length; i++) this.thresholds.attackSeen(now);
+      this.floodResponse.respond(network.floods, now, out);
+    }
     this.batch.flush();
     return out;
   }
@@ -306,7 +318,8 @@ export class PolicyEngine {
     this.blocklist = new AdminBlocklist(next.blocklist);
     for (const entry of this.book.entries()) {
       const d = entry.decision;
-      if (d.action === 'throttle-victim') continue;
+      // Victims and floods of any source are about no address the whitelist could name.
+      if (d.action === 'throttle-victim' || d.target.flood) continue;
       if (this.whitelist.covers(d.target.src, d.target.srcPrefix)) this.book.end(entry, now, `whitelisted by ${actor}`, 'admin-unblock', out, actor);
       else if (isBlocklistDecision(d) && !this.blocklist.has(entry.key)) this.book.end(entry, now, `removed from the blocklist by ${actor}`, 'admin-unblock', out, actor);
     }

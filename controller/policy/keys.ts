@@ -38,8 +38,24 @@ export function isEntryKey(key: PolicyKey): boolean {
   return key.includes('@');
 }
 
+const FLOOD_PREFIX = 'flood:';
+
+/**
+ * A flood of untrusted sources at one entry point toward one destination:
+ * "flood:<dpid>:<port>:<mac>><dst>/<proto>[/syn][/sport<n>]" ('*' for what is not named).
+ */
+export function floodKey(t: DecisionTarget): PolicyKey {
+  const scope = `${t.dpid ?? '*'}:${t.inPort ?? '*'}:${t.ethSrc ?? '*'}`;
+  return `${FLOOD_PREFIX}${scope}>${t.dst ?? '*'}/${t.proto ?? '*'}${t.synOnly ? '/syn' : ''}${t.srcPort !== undefined ? `/sport${t.srcPort}` : ''}`;
+}
+
+export function isFloodKey(key: PolicyKey): boolean {
+  return key.startsWith(FLOOD_PREFIX);
+}
+
 /** The key a decision is kept under: its victim for a server-level throttle, its entry point when it has one of its own, else its source. */
 export function decisionKey(d: Decision): PolicyKey {
+  if (d.target.flood) return floodKey(d.target);
   if (d.action === 'throttle-victim' && d.target.dst) return victimKey(d.target.dst);
   if (d.target.entry) return entryKey(d.target.src, d.target.srcPrefix, d.target.dpid!, d.target.inPort);
   return sourceKey(d.target.src, d.target.srcPrefix);

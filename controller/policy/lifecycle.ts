@@ -141,9 +141,10 @@ export class DecisionLifecycle {
     if (src) batch.touch(src);
     const key = entry.key;
     const duration = blockDuration({ level: d.threatLevel, score: d.score, offence: Math.max(1, offence), trust, jitterKey: `${key}#${offence}` }, config.durations).durationMs;
-    const action = verdict.action;
+    // A meter at an entry point legitimate clients share stays a meter: it never becomes a drop.
+    const action = d.target.shared ? d.action : verdict.action;
     const rate = action === 'rate-limit' || action === 'throttle-victim' ? { rate: d.rate ?? { unit: 'pktps' as const, rate: config.response.rateLimitPps } } : {};
-    const target = src ? this.targetFor(key, src, action, trust, d.target.dpid, d.target.inPort) : d.target;
+    const target = src && !d.target.flood ? this.targetFor(key, src, action, trust, d.target.dpid, d.target.inPort) : d.target;
     // A new block (new id, new offence) rather than an in-place change: the mitigation
     // history keeps one row per block, and the enforcer's flow-add replaces the old flow.
     const escalated = action !== d.action;
@@ -160,7 +161,8 @@ export class DecisionLifecycle {
     book.end(entry, now, reason, action ? 'stepped-down' : 'lifted', out, POLICY_ACTOR, entry.blockedPps);
     if (!action) return;
     const rate = action === 'rate-limit' ? { rate: { unit: 'pktps' as const, rate: config.response.rateLimitPps } } : {};
-    const target: DecisionTarget = targetOfKey(entry.key);
+    // A flood's target is where it enters, whatever the stage; a source's is its key's.
+    const target: DecisionTarget = d.target.flood ? { ...d.target } : targetOfKey(entry.key);
     if (d.target.dpid) target.dpid = d.target.dpid;
     if (d.target.inPort !== undefined) target.inPort = d.target.inPort;
     const next = book.newDecision({ ...carried(d), ...rate, target, action, reason, durationMs: config.unblock.stepDownMs }, now);

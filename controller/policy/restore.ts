@@ -87,8 +87,9 @@ export function restorePolicy(stored: unknown, check: EnforceCheck, now: number,
 function restoreProblem(d: Decision, check: EnforceCheck): string | undefined {
   try {
     decisionKey(d);
-    // A victim throttle's target is every source (0.0.0.0/0) by design; only its victim counts.
-    if (d.action !== 'throttle-victim' && isWide(sourceCidr(d.target.src, d.target.srcPrefix)) && !d.forced) {
+    // A victim throttle's and a flood's target is every source (0.0.0.0/0) by design: only
+    // the victim (and for a flood, where it enters) counts.
+    if (d.action !== 'throttle-victim' && !d.target.flood && isWide(sourceCidr(d.target.src, d.target.srcPrefix)) && !d.forced) {
       return 'its target is wider than /8 (IPv4) or /16 (IPv6) and was not forced';
     }
   } catch (err) {

@@ -131,4 +131,34 @@ test('a flood forging a client\'s address is stopped where it enters; the client
   assert.is(record?.reputation, undefined, 'no reputation learned from a forgery');
 });
 
+test('a random-source SYN flood: answered at the edge port it enters, no forged address scored, blocked or remembered', async () => {
+  const net = twoSwitches();
+  const def = await defend(net, { policy: shortBlocks });
+  const http = (src: string) => ({ src, dst: SERVER, proto: 6, srcPort: 41000, dstPort: 80, tcpFlags: 0x010 });
+  net.stream('cli', http('10.0.0.10'), 20, 30);
+  net.stream('cli2', http('10.0.0.11'), 20, 30);
+  net.stream('srv', { src: SERVER, dst: '10.0.0.10', proto: 6, srcPort: 80, dstPort: 41000, tcpFlags: 0x010 }, 20, 30);
+  net.stream('srv', { src: SERVER, dst: '10.0.0.11', proto: 6, srcPort: 80, dstPort: 41000, tcpFlags: 0x010 }, 20, 30);
+  await def.run(5);
+  const start = net.clock.now();
+  net.streamForged('att', synFlood('0.0.0.0'), 400, 15);
+  await def.run(10);
+  const mitigations = def.events.filter((e) => e.kind === 'decision' && e.decision.action !== 'monitor');
+  assert.ok(mitigations.length > 0, 'the flood is answered');
+  const first = mitigations[0]!;
+  assert.ok(first.at - start <= 2000, `within 2 s: ${first.at - start} ms`);
+  for (const m of mitigations) {
+    assert.is(m.decision.target.flood, 'spoofed', JSON.stringify(m.decision.target));
+    assert.equal([m.decision.target.dpid, m.decision.target.inPort, m.decision.target.dst], [EDGE, 1, SERVER]);
+  }
+  assert.equal(net.guardFlows(CORE), [], 'nothing at the core switch');
+  const forged = net.send('att', synFlood('198.19.250.1'), 100);
+  assert.is(forged[0]!.passed, 0, `a forged SYN is dropped at the edge: ${def.events.map((e) => `${e.kind} ${e.decision.id} ${e.decision.action} ${e.decision.endReason ?? e.decision.reason}`).join(' | ')}`);
+  assert.is(net.send('cli', http('10.0.0.10'), 1).at(-1)!.passed, 1, 'a client on the same switch still gets through');
+  assert.is(net.send('cli2', http('10.0.0.11'), 1).at(-1)!.passed, 1, 'a client on the core switch too');
+  const addressed = def.events.filter((e) => e.decision.target.src !== '0.0.0.0');
+  assert.equal(addressed.map((e) => e.decision.target.src), [], 'no decision names a forged address');
+  assert.is(def.core.policy.source('198.18.0.9'), undefined, 'no record of a forged address');
+});
+
 test.run();

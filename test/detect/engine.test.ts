@@ -12,7 +12,8 @@ const engine = (c = {}) => new DetectionEngine({ maxSources: 4096, ...c });
 function synFlood(src: string, pps: number, dst = '10.0.0.1'): FlowDelta[] {
   return [
     flow({ src, dst, dstPort: 80, packets: pps, bytes: pps * 60, inPort: 3 }),
-    flow({ src, dst, dstPort: 80, packets: pps, kind: 'syn', bytes: pps * 60 }),
+    // The SYN counter sits beside its accounting flow, with the same match (the same entry port).
+    flow({ src, dst, dstPort: 80, packets: pps, kind: 'syn', bytes: pps * 60, inPort: 3 }),
   ];
 }
 

@@ -218,4 +218,17 @@ test('mitigation flows keep counting: a dropped source stays visible', () => {
   assert.is(c.features[F.packetRate], 900);
 });
 
+test('a SYN flood forging a client\'s address enters where its connection attempts do, not where the client answers with RSTs', () => {
+  const x = fx();
+  const at = (s: number, rstPackets: number) => x.ingest(snap(s, [
+    // The flood from port 5: all its packets on the SYN counter (its accounting flow sees none).
+    flow({ kind: 'syn', src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 41_000, inPort: 5 }),
+    flow({ src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 10, inPort: 5 }),
+    // The real client on port 2: its RSTs to the SYN-ACKs it never asked for, on its own service flow.
+    flow({ src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: rstPackets, inPort: 2 }),
+  ]));
+  at(0, 41_500);
+  for (const rst of [41_500, 45_000, 60_000]) assert.is(find(at(1, rst), '10.0.0.2')?.inPort, 5, `RSTs at ${rst} pkt/s`);
+});
+
 test.run();

@@ -148,4 +148,28 @@ test('link housekeeping is not accounted: unspecified sources, IPv6 link-local m
   assert.is(byPurpose(app.packetIn(DPID, packetIn(frame, 1), 0), FlowPurpose.accounting).length, 0);
 });
 
+test('accounting flow-mods are budgeted per switch: a forged-source flood cannot rewrite the table faster', () => {
+  const app = new ForwardingApp({ ...defaultForwardingOptions, maxAccountingInstallsPerSec: 100 });
+  app.switchUp(DPID, [portDesc(1), portDesc(2)]);
+  app.switchUp('0000000000000002', [portDesc(1)]);
+  const installsAt = (dpid: string, from: number, ms: number, perMs: number) => {
+    let n = 0;
+    for (let t = 0; t < ms; t++) {
+      for (let k = 0; k < perMs; k++) {
+        const i = (from + t) * perMs + k;
+        n += byPurpose(app.packetIn(dpid, packetIn(ipv4Frame(`198.18.${(i >> 8) & 255}.${i & 255}`, '10.0.0.2', 17, 40000, 53), 1), from + t), FlowPurpose.accounting).length;
+      }
+    }
+    return n;
+  };
+  // 2 000 new sources a second for 3 s: one burst of 100, then 100 a second.
+  const first = installsAt(DPID, 0, 3000, 2);
+  assert.ok(first >= 300 && first <= 400, `installs in 3 s: ${first}`);
+  assert.ok(app.counters.overBudget >= 5000, `skipped: ${app.counters.overBudget}`);
+  assert.is(installsAt('0000000000000002', 0, 10, 1), 10, 'another switch has a budget of its own');
+  // A legitimate newcomer after the flood is accounted again.
+  const later = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.7', '10.0.0.2', 6), 2), 10_000);
+  assert.is(byPurpose(later, FlowPurpose.accounting).length, 1);
+});
+
 test.run();

@@ -353,4 +353,14 @@ test('refresh renews a flow whose capped hard timeout runs low before its decisi
   assert.is(table!.flows[0]!.hardTimeout, Math.ceil((T0 + 24 * 60 * MINUTE + 30_000 - clock.now()) / 1000));
 });
 
+test('apply: a decision extended and then ended in the same engine call is gone (ended wins)', async () => {
+  const { enforcer, switches: [sw], tables: [table] } = rig();
+  await enforcer.switchUp(sw!);
+  const meter = decision(3, { action: 'rate-limit', rate: { unit: 'pktps', rate: 100 } });
+  await enforcer.apply({ decisions: [meter], ended: [] });
+  const drop = decision(4);
+  await enforcer.apply({ decisions: [{ ...meter, updatedAt: T0 + 1 }, drop], ended: [meter] });
+  assert.equal(held(table!), [`${FlowPurpose.drop}:4`]);
+});
+
 test.run();

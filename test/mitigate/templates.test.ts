@@ -163,4 +163,48 @@ test('priorities in a table: whitelist beats drop, narrower selective drop beats
   assert.is(table.lookup({ src: '10.9.9.9', dst: '10.0.0.1' }).outcome, 'miss');
 });
 
+const FLOOD = { src: '0.0.0.0', srcPrefix: 0, dst: '10.0.0.100', proto: 6, dpid: '0000000000000001', inPort: 5, flood: 'spoofed' as const, synOnly: true };
+
+test('flood at its entry point: in_port + victim + TCP SYN without ACK, whatever the source', () => {
+  const drop = templateFor(decision(11, { action: 'drop', target: FLOOD }));
+  assert.equal(drop.flow.match, { inPort: 5, ethType: 0x0800, ipProto: 6, ipv4Dst: '10.0.0.100', tcpFlags: 0x002, tcpFlagsMask: 0x012 });
+  assert.is(drop.flow.effect, 'drop');
+  assert.is(drop.flow.cookie, cookieFor(FlowPurpose.drop, 11));
+  assert.is(drop.flow.priority, PRIORITY.guard.selectiveDrop + 4);
+  const meter = templateFor(decision(12, { action: 'rate-limit', rate: { unit: 'pktps', rate: 100 }, target: { ...FLOOD, ethSrc: '02:00:00:00:00:09' } }));
+  assert.equal(meter.flow.match, { inPort: 5, ethSrc: '02:00:00:00:00:09', ethType: 0x0800, ipProto: 6, ipv4Dst: '10.0.0.100', tcpFlags: 0x002, tcpFlagsMask: 0x012 });
+  assert.is(meter.flow.effect, 'meter');
+  assert.ok(meter.meter);
+  // what the codec writes is what it reads back
+  const mod = guardFlowMod(meter.flow, 3);
+  assert.equal((decodeMessage(encodeMessage(mod)) as typeof mod).match, mod.match);
+});
+
+test('reflection at its entry point: the reflector\'s source port toward the victim', () => {
+  const t = templateFor(decision(13, { action: 'drop', target: { src: '0.0.0.0', srcPrefix: 0, dst: '10.0.0.100', proto: 17, dpid: '0000000000000002', inPort: 3, flood: 'reflection', srcPort: 53 } }));
+  assert.equal(t.flow.match, { inPort: 3, ethType: 0x0800, ipProto: 17, ipv4Dst: '10.0.0.100', udpSrc: 53 });
+  const v6 = templateFor(decision(14, { action: 'drop', target: { src: '::', srcPrefix: 0, dst: '2001:db8::100', proto: 17, dpid: '0000000000000002', inPort: 3, flood: 'reflection', srcPort: 123 } }));
+  assert.equal(v6.flow.match, { inPort: 3, ethType: 0x86dd, ipProto: 17, ipv6Dst: '2001:db8::100', udpSrc: 123 });
+});
+
+test('a flood decision without an entry point, a victim or a protocol is refused, not installed everywhere', () => {
+  const bad = (target: object) => () => templateFor(decision(15, { action: 'drop', target: { ...FLOOD, ...target } }));
+  const refused = (e: unknown) => e instanceof MitigateError && e.code === 'MITIGATE_BAD_DECISION';
+  assert.throws(bad({ inPort: undefined }), refused);
+  assert.throws(bad({ dpid: undefined }), refused);
+  assert.throws(bad({ dst: undefined }), refused);
+  assert.throws(bad({ proto: undefined }), refused);
+});
+
+test('fake table: the flood is dropped at its port; the same victim from other ports, and its answered connections, pass', () => {
+  const table = new FakeTable();
+  table.apply(guardFlowMod(templateFor(decision(1, { action: 'drop', target: FLOOD })).flow));
+  const syn = { dst: '10.0.0.100', proto: 6, dstPort: 80, tcpFlags: 0x002 };
+  assert.ok(table.isDropped({ ...syn, src: '198.18.7.7', inPort: 5 }), 'a forged SYN at the attacker\'s port');
+  assert.ok(table.isDropped({ ...syn, src: '10.0.0.1', inPort: 5 }), 'a SYN forging a client\'s address at the attacker\'s port');
+  assert.not.ok(table.isDropped({ ...syn, src: '10.0.0.1', inPort: 2 }), 'the real client at its own port');
+  assert.not.ok(table.isDropped({ ...syn, tcpFlags: 0x010, src: '198.18.7.7', inPort: 5 }), 'an ACK is not a connection attempt');
+  assert.not.ok(table.isDropped({ ...syn, dst: '10.0.0.101', src: '198.18.7.7', inPort: 5 }), 'another destination');
+});
+
 test.run();

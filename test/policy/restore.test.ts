@@ -46,6 +46,8 @@ test('a stored whitelist 0.0.0.0/0 (the old typo "10.1.2.3/") and a zone-id deci
       good,
       // A victim throttle matches every source by design: not "wide" in the sense of the rule.
       decision(4, { src: '0.0.0.0', srcPrefix: 0, dst: '10.0.0.5' }, { action: 'throttle-victim', origin: 'auto', rate: { unit: 'pktps', rate: 500 } }),
+      // So does a flood answered where it enters: its entry point and victim are its target.
+      decision(5, { src: '0.0.0.0', srcPrefix: 0, dst: '10.0.0.5', proto: 6, dpid: '0000000000000001', inPort: 5, flood: 'spoofed', synOnly: true }, { origin: 'auto' }),
     ],
   );
   const engine = PolicyEngine.fromStore({}, clock, store);
@@ -62,7 +64,7 @@ test('a stored whitelist 0.0.0.0/0 (the old typo "10.1.2.3/") and a zone-id deci
   assert.match(problems['::ffff:1.2.3.4/8']!, /IPv4-mapped network needs a prefix of 96-128/);
   assert.match(problems['#1 fe80::1%eth0']!, /zone id/);
   assert.match(problems['#2 0.0.0.0/0']!, /wider than \/8 .* not forced/);
-  assert.equal(engine.activeDecisions().map((d) => d.id).sort(), [3, 4], 'the good decisions are back');
+  assert.equal(engine.activeDecisions().map((d) => d.id).sort(), [3, 4, 5], 'the good decisions are back');
 
   // Ended in the store: the next start does not meet them again.
   const ended = store.recentDecisions({ limit: 10, ended: true });
@@ -70,7 +72,7 @@ test('a stored whitelist 0.0.0.0/0 (the old typo "10.1.2.3/") and a zone-id deci
   assert.ok(store.audit().some((a) => a.action === 'refused' && a.actor === 'startup' && a.target === 'fe80::1%eth0'));
   const again = PolicyEngine.fromStore({}, clock, store);
   assert.equal(again.skippedOnRestore.map((s) => s.where), ['policy.blocklist', 'policy.whitelist'], 'the decisions are gone; the stored revision is still old');
-  assert.equal(again.activeDecisions().map((d) => d.id).sort(), [3, 4]);
+  assert.equal(again.activeDecisions().map((d) => d.id).sort(), [3, 4, 5]);
 });
 
 test('what was forced survives a restart: the forced mark and the forced decision', () => {

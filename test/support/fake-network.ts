@@ -55,6 +55,8 @@ export interface TrafficSource {
   until: number;
   /** Fractions of a packet carried from one step to the next. */
   carry: number;
+  /** Every packet forges a new source address (hping3 --rand-source): a seeded sequence. */
+  forgeSources?: { next: number };
 }
 
 export interface PathStep {
@@ -190,6 +192,15 @@ export class FakeNetwork {
     this.sources.push({ host, packet, pps, from: now, until: now + seconds * 1000, carry: 0 });
   }
 
+  /**
+   * A stream whose every packet forges a new source address, as `hping3 --rand-source`
+   * does (from 198.18.0.0/15 onward, never an address of the network's own hosts).
+   */
+  streamForged(host: string, packet: HostPacket, pps: number, seconds: number, seed = 1): void {
+    const now = this.clock.now();
+    this.sources.push({ host, packet, pps, from: now, until: now + seconds * 1000, carry: 0, forgeSources: { next: seed * 7919 } });
+  }
+
   /** `count` packets from `host` now; returns the path the first switch's decision let through. */
   send(hostName: string, packet: HostPacket, count: number): PathStep[] {
     const host = this.hosts.get(hostName);
@@ -229,7 +240,15 @@ export class FakeNetwork {
       const exact = (s.pps * (until - from)) / 1000 + s.carry;
       const n = Math.floor(exact);
       s.carry = exact - n;
-      if (n > 0) this.send(s.host, s.packet, n);
+      if (n <= 0) continue;
+      if (!s.forgeSources) {
+        this.send(s.host, s.packet, n);
+        continue;
+      }
+      for (let i = 0; i < n; i++) {
+        const k = s.forgeSources.next++;
+        this.send(s.host, { ...s.packet, src: `198.${18 + ((k >> 16) & 1)}.${(k >> 8) & 0xff}.${k & 0xff}` }, 1);
+      }
     }
     for (const sw of this.switches.values()) sw.table.expire(to);
   }
@@ -255,6 +274,8 @@ export class FakeNetwork {
         if (i.type === 'apply_actions' && i.actions.some((a) => a.type === 'output' && a.port === 0xfffffffd)) toController = true;
       }
       if (toController && table === TABLE.accounting) this.packetIn(sw, p, host, dst, bytes);
+      // No instructions at all: OpenFlow drops the packet.
+      if (flow.instructions.length === 0) return 0;
       if (left === 0 || next === undefined || next === TABLE.forwarding) return left;
       table = next;
     }

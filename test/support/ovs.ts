@@ -2,7 +2,8 @@
 import { execFileSync } from 'node:child_process';
 
 function run(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });
+  // A flooded accounting table dumps to many megabytes.
+  return execFileSync(cmd, args, { encoding: 'utf8', timeout: 20_000, maxBuffer: 256 * 1024 * 1024 });
 }
 
 export function dumpFlows(bridge: string, filter?: string): string[] {
