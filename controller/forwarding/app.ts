@@ -321,7 +321,7 @@ export function accountingMatch(key: AccountingKey): Match {
   return m;
 }
 
-/** The accounting flow for a conversation; for TCP also its SYN counter. */
+/** The accounting flow for a conversation; for TCP also its SYN and RST counters. */
 export function accountingFlows(key: AccountingKey, idleTimeout: number): OfpMessage[] {
   const match = accountingMatch(key);
   const flows: OfpMessage[] = [addFlow({
@@ -334,6 +334,14 @@ export function accountingFlows(key: AccountingKey, idleTimeout: number): OfpMes
     flows.push(addFlow({
       table: TABLE.accounting, priority: PRIORITY.accounting.syn, cookie: cookieFor(FlowPurpose.syn),
       idleTimeout, notifyRemoved: true, match: { ...match, tcpFlags: 0x002, tcpFlagsMask: 0x012 },
+      instructions: [goto(TABLE.forwarding)],
+    }));
+    // RST set: answers, not traffic of the sender's own. The owner of an address a SYN flood
+    // forges resets every SYN-ACK it never asked for, as fast as the flood comes, on this very
+    // conversation; counted apart, that backscatter never makes the owner look like a flooder.
+    flows.push(addFlow({
+      table: TABLE.accounting, priority: PRIORITY.accounting.rst, cookie: cookieFor(FlowPurpose.rst),
+      idleTimeout, notifyRemoved: true, match: { ...match, tcpFlags: TCP_RST, tcpFlagsMask: TCP_RST },
       instructions: [goto(TABLE.forwarding)],
     }));
   }

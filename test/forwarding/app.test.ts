@@ -36,7 +36,7 @@ test('switchUp probes every physical port with LLDP', () => {
   assert.ok(out.every((m) => m.type === 'packet_out'));
 });
 
-test('a new TCP conversation: MAC learned, accounting flow and SYN counter at the ingress', () => {
+test('a new TCP conversation: MAC learned, accounting flow, SYN and RST counters at the ingress', () => {
   const app = new ForwardingApp();
   app.switchUp(DPID, [portDesc(1), portDesc(2)]);
   const out = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.1', '10.0.0.2', 6, 40000, 80), 1), 0);
@@ -52,6 +52,10 @@ test('a new TCP conversation: MAC learned, accounting flow and SYN counter at th
   assert.is(syn.length, 1);
   assert.is(syn[0].match.tcpFlags, 0x002);
   assert.is(syn[0].match.tcpFlagsMask, 0x012);
+  const rst = byPurpose(out, FlowPurpose.rst);
+  assert.is(rst.length, 1);
+  assert.equal([rst[0].match.tcpFlags, rst[0].match.tcpFlagsMask, rst[0].match.tcpDst, rst[0].match.inPort], [0x004, 0x004, 80, 1]);
+  assert.ok(rst[0].priority > acct[0].priority, 'RSTs counted apart from the conversation');
 });
 
 test('replies are keyed by the service port; repeated packet-ins within the hold are swallowed', () => {
