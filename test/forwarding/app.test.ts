@@ -176,4 +176,25 @@ test('accounting flow-mods are budgeted per switch: a forged-source flood cannot
   assert.is(byPurpose(later, FlowPurpose.accounting).length, 1);
 });
 
+test('a surge of new conversations is reported once per window, per switch', () => {
+  const app = new ForwardingApp({ ...defaultForwardingOptions, surgeConversations: 40, surgeWindowMs: 250 });
+  app.switchUp(DPID, [portDesc(1), portDesc(2)]);
+  const newcomer = (i: number, at: number) => app.packetIn(DPID, packetIn(ipv4Frame(`198.18.${(i >> 8) & 255}.${i & 255}`, '10.0.0.2', 6), 1), at);
+  for (let i = 0; i < 39; i++) newcomer(i, i);
+  assert.is(app.takeSurge(DPID), false, '39 in the window');
+  newcomer(39, 40);
+  assert.is(app.takeSurge(DPID), true, 'the 40th');
+  for (let i = 40; i < 80; i++) newcomer(i, 50 + i);
+  assert.is(app.takeSurge(DPID), false, 'once per window');
+  for (let i = 80; i < 120; i++) newcomer(i, 300 + i);
+  assert.is(app.takeSurge(DPID), true, 'the next window surges again');
+  // A steady trickle of newcomers never surges: 20 a window.
+  const calm = new ForwardingApp();
+  calm.switchUp(DPID, [portDesc(1)]);
+  for (let i = 0; i < 400; i++) {
+    calm.packetIn(DPID, packetIn(ipv4Frame(`198.19.${(i >> 8) & 255}.${i & 255}`, '10.0.0.2', 6), 1), i * 12.5);
+    assert.is(calm.takeSurge(DPID), false);
+  }
+});
+
 test.run();
