@@ -112,6 +112,9 @@ export class Controller extends EventEmitter<ControllerEvents> {
         return;
       }
       this.send(conn, this.forwarding.packetIn(dpid, msg, this.opts.clock.now()));
+      // A surge of new conversations (a flood of new sources beginning) is read at once: the
+      // flow-mods just sent are ahead of the stats request on the same connection.
+      if (this.forwarding.takeSurge(dpid)) this.poller.pollSoon();
     });
     conn.on('flow_removed', (msg) => {
       const purpose = purposeOf(msg.cookie);

@@ -7,7 +7,7 @@
  *   table 0  guard        LLDP → controller; whitelist allow > full drop > selective drop >
  *                         meter → goto 1 > monitor → goto 1; default goto 1
  *   table 1  accounting   per-source flows (src, dst, proto[, dst port]) with idle timeouts,
- *                         SYN counters beside TCP ones, coarse /24 flows past the cap, transit
+ *                         SYN and RST counters beside TCP ones, coarse /24 flows past the cap, transit
  *                         ports skip accounting; table-miss → controller (metered) + goto 2
  *   table 2  forwarding   learned eth_dst → port; table-miss → flood + controller (metered)
  */
@@ -30,6 +30,8 @@ export const PRIORITY = {
   accounting: {
     /** packets from another switch were accounted at their ingress edge already */
     transit: 3000,
+    /** RST segments of a client→service conversation: answers (backscatter, aborts), not traffic of its own */
+    rst: 2150,
     syn: 2100,
     perSource: 2000,
     aggregate: 1000,
@@ -53,6 +55,7 @@ export const FlowPurpose = {
   pipeline: 1,
   accounting: 2,
   syn: 3,
+  rst: 7,
   aggregate: 4,
   transit: 5,
   forwarding: 6,

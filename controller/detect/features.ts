@@ -311,12 +311,13 @@ export class FeatureExtractor {
     const kind = f.kind;
     const packets = f.packets;
     if (kind === 'other' || packets <= 0 || f.src === '') return false;
-    if (kind === 'accounting' && (isAnswer(f) || this.isErrorAnswer(f))) {
+    if (kind === 'rst' || (kind === 'accounting' && (isAnswer(f) || this.isErrorAnswer(f)))) {
       // A service answering its clients (the flow is keyed by the service's own port), a
       // host answering pings, or a stack's rate-limited ICMP errors (port unreachable to a
       // UDP flooder or scanner): what it carries is what the other side received, not
       // traffic this host originates. Counting it as the answering host's would flag a
       // victim for answering a flood; the errors count against the host that provoked them.
+      // So do a conversation's RSTs (its RST counter): the host resets what it was sent.
       const dst = f.dst;
       if (dst === undefined) return false;
       const dv4 = parseIPv4(dst);

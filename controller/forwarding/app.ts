@@ -28,6 +28,12 @@ export interface ForwardingOptions {
   forwardingIdleTimeout: number;
   /** ignore repeated packet-ins for a flow we just installed, for this long */
   installHoldMs: number;
+  /**
+   * per switch: this many new conversations within `surgeWindowMs` is a surge (a flood of new
+   * sources beginning): the controller polls at once instead of waiting for the next round
+   */
+  surgeConversations: number;
+  surgeWindowMs: number;
   /** per switch: conversations given accounting flows per second at most (one flow-mod each, two for TCP with its SYN counter; burst: one second's worth) */
   maxAccountingInstallsPerSec: number;
 }
@@ -39,6 +45,8 @@ export const defaultForwardingOptions: ForwardingOptions = {
   forwardingIdleTimeout: TIMEOUTS.forwardingIdle,
   installHoldMs: 2_000,
   maxAccountingInstallsPerSec: 500,
+  surgeConversations: 40,
+  surgeWindowMs: 250,
 };
 
 /** Ports above this are reserved (LOCAL, CONTROLLER, ...) and never carry LLDP. */
@@ -66,6 +74,10 @@ interface SwitchState {
   /** accounting installs left in the current budget, refilled with time */
   installTokens: number;
   tokensAt: number;
+  /** new conversations since surgeFrom; a surge is reported once per window */
+  surgeFrom: number;
+  surgeCount: number;
+  surgeReported: boolean;
 }
 
 export interface AccountingKey {
@@ -109,6 +121,7 @@ export class ForwardingApp {
       ports: new Map(), macs: new Map(), transitPorts: new Set(),
       accountingFlows: 0, aggregateFlows: 0, recent: new Map(), aggregates: new Set(),
       installTokens: this.opts.maxAccountingInstallsPerSec, tokensAt: -Infinity,
+      surgeFrom: -Infinity, surgeCount: 0, surgeReported: false,
     };
     for (const p of ports) state.ports.set(p.portNo, p);
     this.switches.set(dpid, state);
@@ -211,6 +224,7 @@ export class ForwardingApp {
     const id = `${inPort}|${pkt.ethSrc}|${key.src}|${key.dst}|${key.proto}|${key.port ?? key.icmpType ?? ''}|${key.portIsSource ? 's' : 'd'}`;
     const seen = s.recent.get(id);
     if (seen !== undefined && now - seen < this.opts.installHoldMs) return;
+    this.noteNewConversation(s, now);
     if (!this.takeInstallToken(s, now)) {
       // Not accounted now: the conversation's next packet-in may be, once the budget refills.
       this.counters.overBudget++;
@@ -239,6 +253,26 @@ export class ForwardingApp {
       idleTimeout: this.opts.accountingIdleTimeout, notifyRemoved: true,
       match: agg.match, instructions: [goto(TABLE.forwarding)],
     }));
+  }
+
+  /**
+   * Whether a surge of new conversations began on the switch since the last call said so:
+   * at most once per surge window. The caller polls the switch at once.
+   */
+  takeSurge(dpid: string): boolean {
+    const s = this.switches.get(dpid);
+    if (!s || s.surgeReported || s.surgeCount < this.opts.surgeConversations) return false;
+    s.surgeReported = true;
+    return true;
+  }
+
+  private noteNewConversation(s: SwitchState, now: number): void {
+    if (now - s.surgeFrom >= this.opts.surgeWindowMs) {
+      s.surgeFrom = now;
+      s.surgeCount = 0;
+      s.surgeReported = false;
+    }
+    s.surgeCount++;
   }
 
   private takeInstallToken(s: SwitchState, now: number): boolean {
@@ -321,7 +355,7 @@ export function accountingMatch(key: AccountingKey): Match {
   return m;
 }
 
-/** The accounting flow for a conversation; for TCP also its SYN counter. */
+/** The accounting flow for a conversation; for TCP also its SYN and RST counters. */
 export function accountingFlows(key: AccountingKey, idleTimeout: number): OfpMessage[] {
   const match = accountingMatch(key);
   const flows: OfpMessage[] = [addFlow({
@@ -334,6 +368,14 @@ export function accountingFlows(key: AccountingKey, idleTimeout: number): OfpMes
     flows.push(addFlow({
       table: TABLE.accounting, priority: PRIORITY.accounting.syn, cookie: cookieFor(FlowPurpose.syn),
       idleTimeout, notifyRemoved: true, match: { ...match, tcpFlags: 0x002, tcpFlagsMask: 0x012 },
+      instructions: [goto(TABLE.forwarding)],
+    }));
+    // RST set: answers, not traffic of the sender's own. The owner of an address a SYN flood
+    // forges resets every SYN-ACK it never asked for, as fast as the flood comes, on this very
+    // conversation; counted apart, that backscatter never makes the owner look like a flooder.
+    flows.push(addFlow({
+      table: TABLE.accounting, priority: PRIORITY.accounting.rst, cookie: cookieFor(FlowPurpose.rst),
+      idleTimeout, notifyRemoved: true, match: { ...match, tcpFlags: TCP_RST, tcpFlagsMask: TCP_RST },
       instructions: [goto(TABLE.forwarding)],
     }));
   }

@@ -5,9 +5,11 @@
  * flood's protocol only — connection attempts only for TCP, the reflector's source port
  * only for reflection. Graduated like the others:
  *
- *   first verdict      a strict meter at that entry point (floods.meterPps); a flood above
- *                      the critical band (ip-pattern-flagging.md: many→single is "rarely
- *                      legitimate", severity escalates at once) is dropped at once
+ *   first verdict      a flood of high or critical severity is dropped at once where it
+ *                      enters (ip-pattern-flagging.md: many→single is "rarely legitimate",
+ *                      severity escalates at once, and no one the meter would spare enters
+ *                      there); a lesser one gets a strict meter first (floods.meterPps);
+ *                      reflection is always dropped: answers nobody asked for
  *   still flooding     through the meter for floods.sustainedMs → dropped there
  *   shared entry       legitimate clients enter at the same port and MAC (an uplink): a
  *                      meter on the victim's connection attempts from there, sized from its
@@ -87,7 +89,11 @@ export class FloodResponse {
       action = 'rate-limit';
       rate = { unit: 'pktps', rate: Math.max(config.floods.sharedMeterFloorPps, config.floods.sharedMeterFactor * f.usualNewSourcesPerSec) };
       reason = `shared entry: ${what}; legitimate clients enter here too, so their connection attempts are metered, not dropped`;
-    } else if (f.severity === 'critical' || current?.action === 'drop') {
+    } else if (f.kind === 'reflection') {
+      // Answers nobody asked for carry nothing the victim wants: no meter stage to spare them.
+      action = 'drop';
+      reason = `${what}: answers ${f.dst} never asked for, dropped where they enter`;
+    } else if (severityRank(f.severity) >= severityRank('high') || current?.action === 'drop') {
       action = 'drop';
       reason = `${what}: ${f.severity} flood dropped where it enters`;
     } else {

@@ -20,6 +20,7 @@ interface Seen {
 const KIND_BY_PURPOSE: Partial<Record<FlowPurpose, FlowKind>> = {
   [FlowPurpose.accounting]: 'accounting',
   [FlowPurpose.syn]: 'syn',
+  [FlowPurpose.rst]: 'rst',
   [FlowPurpose.aggregate]: 'aggregate',
   [FlowPurpose.drop]: 'drop',
   [FlowPurpose.selectiveDrop]: 'drop',

@@ -79,6 +79,9 @@ export class StatsPoller extends EventEmitter<StatsPollerEvents> {
   private readonly timers: Timers;
   private timer: unknown;
   private running = false;
+  /** When the last round began, and whether it is still open. */
+  private roundStartedAt = -Infinity;
+  private roundOpen = false;
   /** Snapshots finished since the last round closed: they go out with the next one. */
   private pending: TrafficSnapshot[] = [];
   /** The most recent poll of each switch, for status and metrics. */
@@ -122,6 +125,17 @@ export class StatsPoller extends EventEmitter<StatsPollerEvents> {
     schedule(this.opts.clock.now() + this.opts.intervalMs);
   }
 
+  /**
+   * A round now, between the regular ones (something happened that should not wait for the
+   * next: a surge of new sources). Not while a round is open, nor within `minGapMs` of the
+   * last one began: a busy network is polled at most 1000 / minGapMs extra times a second.
+   */
+  pollSoon(minGapMs = this.opts.intervalMs / 4): boolean {
+    if (!this.running || this.roundOpen || this.opts.clock.now() - this.roundStartedAt < minGapMs) return false;
+    void this.pollRound();
+    return true;
+  }
+
   stop(): void {
     this.running = false;
     this.timers.clearTimeout(this.timer);
@@ -132,6 +146,8 @@ export class StatsPoller extends EventEmitter<StatsPollerEvents> {
    * the snapshots that finished by the deadline, and any that finished late last time.
    */
   async pollRound(): Promise<PollRound> {
+    this.roundStartedAt = this.opts.clock.now();
+    this.roundOpen = true;
     const polls = Promise.allSettled([...this.conns.keys()].map((dpid) => this.poll(dpid)));
     let deadline: unknown;
     const timedOut = new Promise<void>((resolve) => {
@@ -141,6 +157,7 @@ export class StatsPoller extends EventEmitter<StatsPollerEvents> {
     this.timers.clearTimeout(deadline);
     const round: PollRound = { now: this.opts.clock.now(), snapshots: this.pending };
     this.pending = [];
+    this.roundOpen = false;
     this.emit('round', round);
     return round;
   }

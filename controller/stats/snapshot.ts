@@ -12,6 +12,8 @@ export type FlowKind =
   | 'accounting'
   /** table 1 flow that counts only SYN-without-ACK segments of an accounting flow */
   | 'syn'
+  /** table 1 flow that counts the RST segments of an accounting flow (answers, not traffic of its own) */
+  | 'rst'
   /** table 1 coarse flow used when the per-switch accounting cap is reached */
   | 'aggregate'
   /** table 0 mitigation flows: they keep counting what they drop or meter */

@@ -224,11 +224,25 @@ test('a SYN flood forging a client\'s address enters where its connection attemp
     // The flood from port 5: all its packets on the SYN counter (its accounting flow sees none).
     flow({ kind: 'syn', src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 41_000, inPort: 5 }),
     flow({ src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 10, inPort: 5 }),
-    // The real client on port 2: its RSTs to the SYN-ACKs it never asked for, on its own service flow.
+    // The real client on port 2: its RSTs to the SYN-ACKs it never asked for, on its own
+    // service flow (as a switch without RST counters would count them).
     flow({ src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: rstPackets, inPort: 2 }),
   ]));
   at(0, 41_500);
   for (const rst of [41_500, 45_000, 60_000]) assert.is(find(at(1, rst), '10.0.0.2')?.inPort, 5, `RSTs at ${rst} pkt/s`);
+});
+
+test('a conversation\'s RST counter is answers, never the sender\'s own traffic: the forged client\'s owner is no candidate once the flood is stopped', () => {
+  const x = fx();
+  const owner = (s: number) => x.ingest(snap(s, [
+    flow({ src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 12, inPort: 2 }),
+    flow({ kind: 'rst', src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 40_000, inPort: 2 }),
+  ]));
+  owner(0);
+  for (let s = 1; s <= 5; s++) {
+    const c = find(owner(s), '10.0.0.2');
+    assert.ok(!c || c.features[F.packetRate]! < 100, `packet rate ${c?.features[F.packetRate]}`);
+  }
 });
 
 test.run();

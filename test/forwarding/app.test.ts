@@ -36,7 +36,7 @@ test('switchUp probes every physical port with LLDP', () => {
   assert.ok(out.every((m) => m.type === 'packet_out'));
 });
 
-test('a new TCP conversation: MAC learned, accounting flow and SYN counter at the ingress', () => {
+test('a new TCP conversation: MAC learned, accounting flow, SYN and RST counters at the ingress', () => {
   const app = new ForwardingApp();
   app.switchUp(DPID, [portDesc(1), portDesc(2)]);
   const out = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.1', '10.0.0.2', 6, 40000, 80), 1), 0);
@@ -52,6 +52,10 @@ test('a new TCP conversation: MAC learned, accounting flow and SYN counter at th
   assert.is(syn.length, 1);
   assert.is(syn[0].match.tcpFlags, 0x002);
   assert.is(syn[0].match.tcpFlagsMask, 0x012);
+  const rst = byPurpose(out, FlowPurpose.rst);
+  assert.is(rst.length, 1);
+  assert.equal([rst[0].match.tcpFlags, rst[0].match.tcpFlagsMask, rst[0].match.tcpDst, rst[0].match.inPort], [0x004, 0x004, 80, 1]);
+  assert.ok(rst[0].priority > acct[0].priority, 'RSTs counted apart from the conversation');
 });
 
 test('replies are keyed by the service port; repeated packet-ins within the hold are swallowed', () => {
@@ -170,6 +174,27 @@ test('accounting flow-mods are budgeted per switch: a forged-source flood cannot
   // A legitimate newcomer after the flood is accounted again.
   const later = app.packetIn(DPID, packetIn(ipv4Frame('10.0.0.7', '10.0.0.2', 6), 2), 10_000);
   assert.is(byPurpose(later, FlowPurpose.accounting).length, 1);
+});
+
+test('a surge of new conversations is reported once per window, per switch', () => {
+  const app = new ForwardingApp({ ...defaultForwardingOptions, surgeConversations: 40, surgeWindowMs: 250 });
+  app.switchUp(DPID, [portDesc(1), portDesc(2)]);
+  const newcomer = (i: number, at: number) => app.packetIn(DPID, packetIn(ipv4Frame(`198.18.${(i >> 8) & 255}.${i & 255}`, '10.0.0.2', 6), 1), at);
+  for (let i = 0; i < 39; i++) newcomer(i, i);
+  assert.is(app.takeSurge(DPID), false, '39 in the window');
+  newcomer(39, 40);
+  assert.is(app.takeSurge(DPID), true, 'the 40th');
+  for (let i = 40; i < 80; i++) newcomer(i, 50 + i);
+  assert.is(app.takeSurge(DPID), false, 'once per window');
+  for (let i = 80; i < 120; i++) newcomer(i, 300 + i);
+  assert.is(app.takeSurge(DPID), true, 'the next window surges again');
+  // A steady trickle of newcomers never surges: 20 a window.
+  const calm = new ForwardingApp();
+  calm.switchUp(DPID, [portDesc(1)]);
+  for (let i = 0; i < 400; i++) {
+    calm.packetIn(DPID, packetIn(ipv4Frame(`198.19.${(i >> 8) & 255}.${i & 255}`, '10.0.0.2', 6), 1), i * 12.5);
+    assert.is(calm.takeSurge(DPID), false);
+  }
 });
 
 test.run();

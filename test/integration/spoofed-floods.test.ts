@@ -53,6 +53,7 @@ async function withNetwork(topo: string, openflowSwitches: number, fn: (n: Net) 
   const { guard, port, dataDir } = await startGuard({ controller: { pollIntervalMs: 1000 } });
   const decisions: Decision[] = [];
   guard.on('decisions', (r) => decisions.push(...r.decisions));
+  if (process.env.OFGUARD_TEST_TRACE) trace(guard);
   const net = new Mininet();
   try {
     const started = await net.start({ topo, port });
@@ -76,6 +77,23 @@ async function withNetwork(topo: string, openflowSwitches: number, fn: (n: Net) 
     await net.stop();
     await guard.stop();
   }
+}
+
+/** OFGUARD_TEST_TRACE=1: each poll round's floods and decisions on stderr, for work on a scenario. */
+function trace(guard: Guard): void {
+  const started = Date.now();
+  const core = guard.core;
+  const round = core.round.bind(core);
+  core.round = (r) => {
+    const out = round(r);
+    const flows = r.snapshots.flatMap((s) => s.flows).filter((f) => f.kind === 'accounting');
+    const fresh = flows.filter((f) => f.packets > f.totalPackets);
+    console.error(`[trace ${((Date.now() - started) / 1000).toFixed(1)} s] accounting ${flows.length} (new ${fresh.length}, one-shot ${fresh.filter((f) => f.totalPackets === 0).length}); ` +
+      `detections ${out.detections.map((d) => `${d.src}@${d.inPort}:${d.pattern}:${Math.round(d.packetRate)}`).slice(0, 5).join(' ')}; ` +
+      `floods ${out.floods.map((f) => `${f.kind}→${f.dst}:${f.entries.map((e) => `${e.inPort}${e.ethSrc ? `/${e.ethSrc}` : ''}(${e.share.toFixed(2)}${e.sharedWithLegitimate ? ',shared' : ''}${e.portShared ? ',port-shared' : ''})`).join('+')}`).join(' ')}; ` +
+      `decisions ${out.decisions.map((d) => `#${d.id} ${d.action} ${JSON.stringify(d.target)}`).join(' ')}; ended ${out.ended.map((d) => `#${d.id}`).join(' ')}`);
+    return out;
+  };
 }
 
 /** Guard-table flows that mitigate at `inPort` (drops and meters), for one protocol when named. */
@@ -215,7 +233,8 @@ function assertNoForgedRows(dataDir: string, hosts: string[]) {
     for (const table of ['reputation', 'decisions', 'mitigations', 'hits']) {
       for (const row of db.prepare(`SELECT DISTINCT src FROM ${table}`).all() as Array<{ src: string }>) srcs.add(row.src);
     }
-    const foreign = [...srcs].filter((s) => !s.startsWith('flood:') && !s.startsWith('victim:') && !hosts.some((h) => s === h || s.startsWith(`${h}@`)));
+    // A flood's decision names any source (0.0.0.0/0) where it enters: no address at all.
+    const foreign = [...srcs].filter((s) => !s.startsWith('flood:') && !s.startsWith('victim:') && s !== '0.0.0.0/0' && s !== '::/0' && !hosts.some((h) => s === h || s.startsWith(`${h}@`)));
     assert.equal(foreign, [], 'rows for addresses that are no host of the network');
   } finally {
     db.close();

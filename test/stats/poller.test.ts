@@ -150,4 +150,23 @@ test('a switch not ready, or removed, is not polled', async () => {
   assert.equal((await poller.pollRound()).snapshots, []);
 });
 
+test('pollSoon: a round at once between the regular ones, never while one is open nor within a quarter interval of the last', async () => {
+  const { timers, poller, rounds } = setup(1000);
+  poller.add(new ScriptedSwitch('0a'));
+  assert.is(poller.pollSoon(), false, 'not before start()');
+  poller.start();
+  await advanceSettled(timers, 1000);
+  assert.is(rounds.length, 1);
+  await advanceSettled(timers, 100);
+  assert.is(poller.pollSoon(), false, '100 ms after a round began');
+  await advanceSettled(timers, 200);
+  assert.is(poller.pollSoon(), true, '300 ms after');
+  await settle();
+  assert.is(rounds.length, 2, 'the extra round came out at once');
+  assert.is(poller.pollSoon(), false, 'right after the extra one');
+  await advanceSettled(timers, 700);
+  assert.is(rounds.length, 3, 'the regular round keeps its cadence');
+  poller.stop();
+});
+
 test.run();
