@@ -37,6 +37,7 @@ import {
 import type { ApiGuard } from './guard-view.js';
 import { bearerMatches } from './token.js';
 import { decisionSource } from './views.js';
+import { describeScope } from '../policy/keys.js';
 import { hostRefusal, type HostCheck } from './host-check.js';
 
 export const EVENTS_PATH = '/api/events';
@@ -301,6 +302,7 @@ export function wireDecision(d: Decision, now: number): WireDecision {
   return {
     id: d.id,
     source: decisionSource(d),
+    scope: describeScope(d.target),
     action: d.action,
     ...(d.rate ? { rate: d.rate } : {}),
     target: d.target,

@@ -6,6 +6,7 @@ import type { Decision, MitigationAction } from '../policy/decision.js';
 import type { Enforcer } from '../mitigate/enforcer.js';
 import type { DecisionFailure } from '../mitigate/failures.js';
 import { decayedScore } from '../policy/reputation.js';
+import { describeScope } from '../policy/keys.js';
 import type { ApiGuard } from './guard-view.js';
 
 /** Why a decision in force is not enforced (absent while it is, or is on its way to the switches). */
@@ -25,6 +26,8 @@ export interface EnforcementView {
 export interface DecisionView extends Decision {
   /** The policy's key of the target: "203.0.113.7", "203.0.113.0/24" or "victim:10.0.0.5". */
   source: string;
+  /** What part of the traffic it covers, for people (policy/keys.ts describeScope). */
+  scope: string;
   /** Seconds until expiry; 0 once ended or expired. */
   remainingS: number;
   /** Present when the decision is in force but not enforced: one failed decision never stops the others. */
@@ -39,6 +42,9 @@ function enforcementView(f: DecisionFailure): EnforcementView {
 }
 
 export function decisionSource(d: Decision): string {
+  // A flood's sources are forged or innocent reflectors: it is named by what it is, and its scope says where.
+  if (d.target.flood === 'spoofed') return 'spoofed sources';
+  if (d.target.flood === 'reflection') return 'reflectors';
   if (d.action === 'throttle-victim' && d.target.dst) return `victim:${d.target.dst}`;
   return d.target.srcPrefix === undefined ? d.target.src : `${d.target.src}/${d.target.srcPrefix}`;
 }
@@ -46,7 +52,7 @@ export function decisionSource(d: Decision): string {
 export function decisionView(d: Decision, now: number, enforcer?: EnforcementSource): DecisionView {
   const remainingS = d.endedAt === undefined ? Math.max(0, Math.ceil((d.expiresAt - now) / 1000)) : 0;
   const failure = d.endedAt === undefined ? enforcer?.enforcementOf(d.id) : undefined;
-  return { ...d, source: decisionSource(d), remainingS, ...(failure ? { enforcement: enforcementView(failure) } : {}) };
+  return { ...d, source: decisionSource(d), scope: describeScope(d.target), remainingS, ...(failure ? { enforcement: enforcementView(failure) } : {}) };
 }
 
 export function switchesView(guard: ApiGuard) {

@@ -15,7 +15,7 @@ import { ConfigError, formatProblem, loadConfig, type ConfigProblem, type Loaded
 import { listenWarnings } from '../config/preflight.js';
 import type { DecisionView } from '../api/views.js';
 import { ApiClient, CliError, type ClientFlags } from './client.js';
-import { clip, decisionTable, enforcementText, flattenLeaves, formatScope, formatSeconds, parseAssignment, parseDuration, table } from './format.js';
+import { clip, decisionTable, enforcementText, flattenLeaves, formatSeconds, parseAssignment, parseDuration, table } from './format.js';
 import { setPath } from '../config/paths.js';
 import { isWide, readCidr, wideMessage } from '../policy/address.js';
 
@@ -83,7 +83,7 @@ function printChange(flags: CommonFlags, r: { decisions: DecisionView[]; ended: 
   if (flags.json) return printJson(r);
   for (const d of r.ended) print(`ended     #${d.id} ${d.source} ${d.action}: ${d.endReason ?? ''}`);
   for (const d of r.decisions) {
-    print(`in force  #${d.id} ${d.source} ${d.action} (${formatScope(d.target)}) for ${formatSeconds(d.remainingS)}`);
+    print(`in force  #${d.id} ${d.source} ${d.action} (${d.scope}) for ${formatSeconds(d.remainingS)}`);
     const failure = enforcementText(d);
     if (failure) print(`          not enforced: ${failure}`);
   }

@@ -12,7 +12,8 @@ import { WebSocket } from 'ws';
 import { tokenPath } from '../api/token.js';
 import { EVENT_KINDS, type EventKind, type StreamEvent, type WireDecision } from '../dashboard/protocol.js';
 import { ApiClient, CliError, type ClientFlags } from './client.js';
-import { formatScope, formatSeconds } from './format.js';
+import { formatSeconds } from './format.js';
+import { describeScope } from '../policy/keys.js';
 
 export const NOT_RUNNING = 'controller not running, start it with: sudo bin/ofguard start';
 /** Traffic comes every second: shown only when asked for. */
@@ -75,11 +76,11 @@ export function formatEvent(e: StreamEvent): string {
     case 'decision': {
       const d = e.decision;
       if (e.change === 'ended') return `${head} ended #${d.id} ${actionText(d)} ${d.source}: ${d.endReason ?? 'ended'}`;
-      return `${head} ${e.change} #${d.id} ${actionText(d)} ${d.source} (${formatScope(d.target)}) ${d.threatLevel} score ${Math.round(d.score)}, ${formatSeconds(d.remainingS)} left: ${d.reason}${signalsText(d)}`;
+      return `${head} ${e.change} #${d.id} ${actionText(d)} ${d.source} (${d.scope}) ${d.threatLevel} score ${Math.round(d.score)}, ${formatSeconds(d.remainingS)} left: ${d.reason}${signalsText(d)}`;
     }
     case 'detection': {
       const to = e.dst ? ` → ${e.dst}` : '';
-      const scope = formatScope({ src: e.src, ...(e.proto !== undefined ? { proto: e.proto } : {}), ...(e.dstPort !== undefined ? { dstPort: e.dstPort } : {}) });
+      const scope = describeScope({ src: e.src, ...(e.proto !== undefined ? { proto: e.proto } : {}), ...(e.dstPort !== undefined ? { dstPort: e.dstPort } : {}) });
       const src = e.srcPrefix === undefined ? e.src : `${e.src}/${e.srcPrefix}`;
       return `${head} ${e.attackType} ${e.severity} ${src}${to} (${scope}) ${e.pattern}, ${formatPps(e.packetRate)}, confidence ${e.confidence.toFixed(2)}`;
     }

@@ -38,18 +38,6 @@ export function parseDuration(text: string): number | undefined {
   return total > 0 ? total : undefined;
 }
 
-const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
-
-/** What part of the source's traffic a decision covers: "all", "tcp/22", "to 10.0.0.5", "dpid …:3". */
-export function formatScope(t: DecisionTarget): string {
-  const parts: string[] = [];
-  if (t.proto !== undefined) parts.push((PROTO_NAMES[t.proto] ?? `proto ${t.proto}`) + (t.dstPort !== undefined ? `/${t.dstPort}` : ''));
-  else if (t.dstPort !== undefined) parts.push(`port ${t.dstPort}`);
-  if (t.dst) parts.push(`to ${t.dst}`);
-  if (t.dpid) parts.push(`at ${t.dpid}${t.inPort !== undefined ? `:${t.inPort}` : ''}`);
-  return parts.length ? parts.join(' ') : 'all';
-}
-
 /** Long free text cut to `max` characters with an ellipsis. */
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -74,7 +62,7 @@ export function decisionTable(list: readonly DecisionView[]): string {
   const rows = list.map((d) => [
     String(d.id),
     d.source,
-    formatScope(d.target),
+    d.scope,
     d.action + (d.rate ? ` ${d.rate.rate}${d.rate.unit === 'pktps' ? 'pps' : 'kbps'}` : ''),
     clip(d.endedAt === undefined ? d.reason : `${d.reason} [ended: ${d.endReason ?? ''}]`, 60),
     String(Math.round(d.score)),

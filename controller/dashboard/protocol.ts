@@ -28,8 +28,10 @@ export interface WireSignal {
 /** A decision as the stream shows it (a subset of the API's DecisionView). */
 export interface WireDecision {
   id: number;
-  /** Policy key of the target: "203.0.113.7", "203.0.113.0/24", "victim:10.0.0.5". */
+  /** Policy key of the target: "203.0.113.7", "203.0.113.0/24", "victim:10.0.0.5"; "spoofed sources" or "reflectors" for a flood. */
   source: string;
+  /** What part of the traffic it covers, for people: "tcp/22 at 1:3", "at 1:5 → 10.0.0.100 tcp-syn". */
+  scope: string;
   action: string;
   rate?: { unit: 'pktps' | 'kbps'; rate: number; burst?: number };
   target: { src: string; srcPrefix?: number; dst?: string; proto?: number; dstPort?: number; dpid?: string; inPort?: number };

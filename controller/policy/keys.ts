@@ -53,6 +53,33 @@ export function isFloodKey(key: PolicyKey): boolean {
   return key.startsWith(FLOOD_PREFIX);
 }
 
+const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp' };
+
+/** A datapath id as people write it: hex without the leading zeros ("1", "a2"). */
+function shortDpid(dpid: string): string {
+  return dpid.replace(/^0+(?=.)/, '');
+}
+
+/**
+ * What part of the traffic a decision covers, for people (CLI, dashboard, events): "all",
+ * "tcp/22", "to 10.0.0.5", "at 1:3"; for a flood, where it enters toward whom:
+ * "at 1:5 → 10.0.0.100 tcp-syn", "at 1:5 (02:00:00:00:00:09) → 10.0.0.100 udp from :53".
+ */
+export function describeScope(t: DecisionTarget): string {
+  const proto = (p: number) => PROTO_NAMES[p] ?? `proto ${p}`;
+  if (t.flood) {
+    const at = `at ${t.dpid ? shortDpid(t.dpid) : '?'}:${t.inPort ?? '?'}${t.ethSrc ? ` (${t.ethSrc})` : ''}`;
+    const what = t.proto === undefined ? 'ip' : `${proto(t.proto)}${t.synOnly ? '-syn' : ''}${t.srcPort !== undefined ? ` from :${t.srcPort}` : ''}`;
+    return `${at} → ${t.dst ?? '?'} ${what}${t.shared ? ' (shared entry)' : ''}`;
+  }
+  const parts: string[] = [];
+  if (t.proto !== undefined) parts.push(proto(t.proto) + (t.dstPort !== undefined ? `/${t.dstPort}` : ''));
+  else if (t.dstPort !== undefined) parts.push(`port ${t.dstPort}`);
+  if (t.dst) parts.push(`to ${t.dst}`);
+  if (t.dpid) parts.push(`at ${shortDpid(t.dpid)}${t.inPort !== undefined ? `:${t.inPort}` : ''}`);
+  return parts.length ? parts.join(' ') : 'all';
+}
+
 /** The key a decision is kept under: its victim for a server-level throttle, its entry point when it has one of its own, else its source. */
 export function decisionKey(d: Decision): PolicyKey {
   if (d.target.flood) return floodKey(d.target);

@@ -133,7 +133,7 @@ test('human lines: one per event, the decision with its signals and remaining ti
 });
 
 const decision: WireDecision = {
-  id: 7, source: '10.0.0.6', action: 'rate-limit', rate: { unit: 'pktps', rate: 100 }, target: { src: '10.0.0.6', proto: 6, dstPort: 80 },
+  id: 7, source: '10.0.0.6', scope: 'tcp/80', action: 'rate-limit', rate: { unit: 'pktps', rate: 100 }, target: { src: '10.0.0.6', proto: 6, dstPort: 80 },
   threatLevel: 'high', score: 72.4, trust: 0.5, signals: [{ name: 'base.connections', points: 40 }, { name: 'pattern.single-to-single', points: 10 }],
   reason: 'SYN flood', origin: 'auto', offence: 1, createdAt: 0, expiresAt: 600_000, remainingS: 600,
 };

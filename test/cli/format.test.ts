@@ -5,7 +5,7 @@ import { decisionTable, enforcementText } from '../../controller/cli/format.js';
 import type { DecisionView } from '../../controller/api/views.js';
 import { decision } from '../mitigate/helpers.js';
 
-const view = (id: number, over: Partial<DecisionView> = {}): DecisionView => ({ ...decision(id, { target: { src: `198.51.100.${id}` } }), source: `198.51.100.${id}`, remainingS: 600, ...over });
+const view = (id: number, over: Partial<DecisionView> = {}): DecisionView => ({ ...decision(id, { target: { src: `198.51.100.${id}` } }), source: `198.51.100.${id}`, scope: 'all', remainingS: 600, ...over });
 const zoneFailure = {
   state: 'failed' as const, code: 'MITIGATE_NOT_ENCODABLE', reason: 'decision 2 (drop): OFP_ENCODE_BAD_VALUE: not a valid IPv6 address: "fe80::1%eth0"', dpids: ['0000000000000001'], since: 0,
 };

@@ -14,7 +14,8 @@ import { systemClock } from '../../controller/clock.js';
 import { silentLogger } from '../../controller/log.js';
 import { parseConfig } from '../../controller/config/load.js';
 import { startApi, type RunningApi } from '../../controller/api/index.js';
-import { flattenLeaves, formatScope, formatSeconds, parseAssignment, parseDuration, table } from '../../controller/cli/format.js';
+import { describeScope } from '../../controller/policy/keys.js';
+import { flattenLeaves, formatSeconds, parseAssignment, parseDuration, table } from '../../controller/cli/format.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'controller/cli/main.ts');
@@ -69,8 +70,9 @@ test('format helpers', () => {
   assert.is(parseDuration('90'), 90);
   assert.is(parseDuration('5x'), undefined);
   assert.is(parseDuration('0s'), undefined);
-  assert.is(formatScope({ src: '203.0.113.9', proto: 6, dstPort: 22 }), 'tcp/22');
-  assert.is(formatScope({ src: '203.0.113.9' }), 'all');
+  assert.is(describeScope({ src: '203.0.113.9', proto: 6, dstPort: 22 }), 'tcp/22');
+  assert.is(describeScope({ src: '203.0.113.9' }), 'all');
+  assert.is(describeScope({ src: '203.0.113.9', dpid: '0000000000000001', inPort: 3, entry: true }), 'at 1:3');
   assert.is(table(['A', 'BB'], [['xyz', '1']]), 'A    BB\n---  --\nxyz  1');
   assert.equal(parseAssignment('durations.lowMs=600'), ['durations.lowMs', 600]);
   assert.equal(parseAssignment('whitelist=["10.0.0.0/8"]'), ['whitelist', ['10.0.0.0/8']]);

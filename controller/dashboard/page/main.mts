@@ -53,15 +53,6 @@ function clock(at: number): string {
   return new Date(at).toLocaleTimeString([], { hour12: false });
 }
 
-const PROTOS: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
-function scope(t: WireDecision['target']): string {
-  const parts: string[] = [];
-  if (t.proto !== undefined) parts.push((PROTOS[t.proto] ?? `proto ${t.proto}`) + (t.dstPort !== undefined ? `/${t.dstPort}` : ''));
-  if (t.dst) parts.push(`to ${t.dst}`);
-  if (t.dpid) parts.push(`at ${t.dpid}${t.inPort !== undefined ? `:${t.inPort}` : ''}`);
-  return parts.length ? parts.join(' ') : 'all';
-}
-
 /** A uPlot line chart of the busiest addresses; rebuilt only when that set changes. */
 class LiveChart {
   private plot?: uPlot;
@@ -239,7 +230,7 @@ class Dashboard {
       h('td', { class: 'mono' }, String(d.id)),
       h('td', { class: 'mono', title: d.reason }, d.source),
       h('td', {}, h('span', { class: `badge ${d.action}` }, action), ...enforcement),
-      h('td', {}, scope(d.target)),
+      h('td', {}, d.scope),
       h('td', {}, h('span', { class: `badge ${d.threatLevel}` }, d.threatLevel), ` ${Math.round(d.score)}`),
       h('td', {}, d.signals.length ? signals : h('span', { class: 'empty' }, d.reason)),
       h('td', {}, remaining),
