@@ -1,6 +1,5 @@
 /** Human output of the operator commands: aligned tables and short durations. Pure. */
 import type { DecisionView } from '../api/views.js';
-import type { DecisionTarget } from '../policy/decision.js';
 
 /** Columns padded to their widest cell; the last column is not padded. */
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {

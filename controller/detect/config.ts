@@ -153,7 +153,7 @@ export const DetectConfigSchema = z.object({
   untrusted: z
     .object({
       /** New sources per second toward one destination that start to look like forgery. */
-      minNewSourcesPerSec: z.number().positive().default(50),
+      minNewSourcesPerSec: z.number().positive().default(20),
       /** … and at least this many of them in one poll round, however short the round. */
       minOneShotSources: z.number().int().min(1).default(20),
       /** … of which at least this share sent one packet and were never heard of again. */

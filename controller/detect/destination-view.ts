@@ -139,6 +139,8 @@ export class DestinationView {
   private readonly legitimateMacs = new Map<string, Map<string, number>>();
   /** Destinations under a flood of untrusted sources, until when. */
   private readonly flooded = new Map<string, number>();
+  /** Destinations that received at least minOneShotSources one-shot newcomers in the last round. */
+  private swarmed = new Set<string>();
 
   constructor(private readonly config: DetectConfig) {}
 
@@ -207,6 +209,9 @@ export class DestinationView {
     }
     for (const v of out) this.flooded.set(v.dst, now + 10_000);
     for (const [dst, until] of this.flooded) if (until <= now) this.flooded.delete(dst);
+    // Newcomers that came and went in numbers this round are no one to hold to account, even
+    // before their rate makes a verdict (a round cut short, a first poll of the flood).
+    this.swarmed = new Set([...this.round].filter(([, d]) => d.oneShot >= this.config.untrusted.minOneShotSources).map(([dst]) => dst));
     this.round = new Map();
     this.reflections = new Map();
     this.requests = new Map();
@@ -219,9 +224,12 @@ export class DestinationView {
     return out;
   }
 
-  /** The destination had a verdict within the last 10 s: its newcomers' detections are forgeries. */
+  /**
+   * The destination had a verdict within the last 10 s, or this round brought it a swarm of
+   * one-shot newcomers: its newcomers' detections are forgeries (or no one's to answer for).
+   */
   isFlooded(dst: string): boolean {
-    return this.flooded.has(dst);
+    return this.flooded.has(dst) || this.swarmed.has(dst);
   }
 
   private reflected(dst: string, srcPort: number, entry: EntryPoint, pps: number): void {

@@ -95,6 +95,15 @@ export interface Candidate {
   quiet?: boolean;
 }
 
+/** A source's state at a second entry port of its switch is kept under "<address>@<port>". */
+const ENTRY_MARK = '@';
+
+/** The address of a source-state key (without the entry mark). */
+function addressPart(key: string): string {
+  const at = key.indexOf(ENTRY_MARK);
+  return at < 0 ? key : key.slice(0, at);
+}
+
 /** A source's busiest SYN counter names its entry point when it carries at least this share of its busiest flow. */
 const ENTRY_SYN_SHARE = 0.25;
 
@@ -115,6 +124,8 @@ export class FeatureExtractor {
   private readonly firstSeenSec: Uint32Array;
   /** 1 + index of the switch that reports this source (see ownerTakeoverMs). */
   private readonly owner: Uint16Array;
+  /** The port the source's flows enter its owner switch on (0: not known yet); another port gets a state of its own. */
+  private readonly entryPort: Uint32Array;
   /** Position in `touched` (sparse-set membership test: no per-slot stamp needed). */
   private readonly posOf: Int32Array;
   private readonly newSource: Uint8Array;
@@ -192,6 +203,7 @@ export class FeatureExtractor {
     this.lastSeen = new Uint32Array(n);
     this.firstSeenSec = new Uint32Array(n);
     this.owner = new Uint16Array(n);
+    this.entryPort = new Uint32Array(n);
     this.posOf = new Int32Array(n);
     this.newSource = new Uint8Array(n);
     this.sketch = new CountMinSketch(config.sketch.width, config.sketch.depth);
@@ -290,7 +302,7 @@ export class FeatureExtractor {
       best.sort((a, b) => b.packetRate - a.packetRate);
     }
     return best.map((b) => ({
-      src: this.sources.addressOf(b.slot),
+      src: addressPart(this.sources.addressOf(b.slot)),
       packetRate: b.packetRate,
       byteRate: b.packetRate * this.shares[b.slot * S_COUNT + S_SIZE]!,
       lastSeen: this.lastSeen[b.slot]! * 1000,
@@ -329,8 +341,22 @@ export class FeatureExtractor {
     let v4 = -1;
     if (f.srcPrefix === undefined || f.srcPrefix === 32 || f.srcPrefix === 128) v4 = parseIPv4(key);
     else key = `${f.src}/${f.srcPrefix}`;
-    const slot = this.resolve(key, v4, packets, now);
+    let slot = this.resolve(key, v4, packets, now);
     if (slot < 0) return false;
+    const inPort = f.inPort;
+    if (inPort !== undefined && inPort > 0) {
+      const port = this.entryPort[slot]!;
+      if (port === 0) this.entryPort[slot] = inPort;
+      else if (port !== inPort && this.owner[slot] === dpidIx) {
+        // The address enters the switch at a second port: one of the two forges it. Each
+        // entry keeps its own state, so the owner is judged on its own traffic, never on a
+        // forger's (whose SYNs it answers with RSTs, whose attack history it would inherit).
+        key = `${key}${ENTRY_MARK}${inPort}`;
+        slot = this.resolve(key, -1, packets, now);
+        if (slot < 0) return false;
+        if (this.entryPort[slot] === 0) this.entryPort[slot] = inPort;
+      }
+    }
     // Only the first switch to report a source counts it (the others see the same
     // packets in transit); another takes over when that one goes quiet. lastSeen is the
     // owner's last report: only the owner's flows reach finishSource.
@@ -419,6 +445,7 @@ export class FeatureExtractor {
     this.samples[slot] = 0;
     this.shares.fill(0, slot * S_COUNT, slot * S_COUNT + S_COUNT);
     this.owner[slot] = 0;
+    this.entryPort[slot] = 0;
     this.firstSeenSec[slot] = Math.floor(now / 1000);
     this.lastSeen[slot] = Math.floor(now / 1000);
     this.newSource[slot] = known ? 0 : 1;
@@ -559,7 +586,7 @@ export class FeatureExtractor {
     if (!gate && !watchedOnly) return undefined;
     const target = top?.dst !== undefined ? this.destinations.summary(top.dst, now) : undefined;
     const v = this.vector(slot, now, packetRate, byteRate, z);
-    const name = this.sources.addressOf(slot);
+    const name = addressPart(this.sources.addressOf(slot));
     const cut = this.sources.v4Of(slot) < 0 ? name.lastIndexOf('/') : -1;
     const c: Candidate = {
       slot,
@@ -586,7 +613,7 @@ export class FeatureExtractor {
 
   private isWatched(slot: number): boolean {
     const v4 = this.sources.v4Of(slot);
-    return this.watch!(v4 >= 0 ? '' : this.sources.addressOf(slot), v4);
+    return this.watch!(v4 >= 0 ? '' : addressPart(this.sources.addressOf(slot)), v4);
   }
 
   private vector(slot: number, now: number, packetRate: number, byteRate: number, z: number): Float64Array {

@@ -212,4 +212,16 @@ test('a switch\'s first snapshot (no interval yet) with one newcomer is no flood
   assert.equal(view.verdicts(T0), []);
 });
 
+test('a swarm of one-shot newcomers below the verdict\'s rate still makes them no one to hold to account', () => {
+  const view = new DestinationView(parseDetectConfig());
+  warmUp(view);
+  // 30 newcomers over a round stretched to 2 s (a busy switch answered late): 15/s, no verdict yet.
+  view.record(snap(22, [...legitimate(), ...Array.from({ length: 30 }, (_, i) => forged(i))], S1, 2000));
+  assert.equal(view.verdicts(T0 + 22_000), []);
+  assert.ok(view.isFlooded(SERVER), 'its newcomers are not accountable this round');
+  view.record(snap(23, legitimate()));
+  view.verdicts(T0 + 23_000);
+  assert.not.ok(view.isFlooded(SERVER), 'and only this round');
+});
+
 test.run();

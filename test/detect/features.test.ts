@@ -245,4 +245,25 @@ test('a conversation\'s RST counter is answers, never the sender\'s own traffic:
   }
 });
 
+test('an address entering at two ports of a switch is two states: the owner is never judged on the forger\'s traffic', () => {
+  const x = fx();
+  const client = flow({ src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 20, inPort: 2 });
+  const forged = [
+    flow({ kind: 'syn', src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 40_000, inPort: 5 }),
+    flow({ src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 5, inPort: 5 }),
+  ];
+  x.ingest(snap(0, [client]));
+  let during: Candidate[] = [];
+  for (let s = 1; s <= 8; s++) during = x.ingest(snap(s, [client, ...forged]));
+  const at = (port: number) => during.find((c) => c.src === '10.0.0.2' && c.inPort === port);
+  assert.ok(at(5) && at(5)!.features[F.synShare]! > 0.9, 'the flood is the forger\'s, at its port');
+  const owner = at(2);
+  assert.ok(!owner || (owner.features[F.synShare]! < 0.5 && owner.features[F.packetRate]! < 50), `the owner at its own port carries only its own traffic: ${owner?.features[F.packetRate]}`);
+  // The flood stops: the owner goes on as before, and nothing of the flood sticks to it.
+  for (let s = 9; s <= 14; s++) {
+    const owner = x.ingest(snap(s, [client])).find((c) => c.src === '10.0.0.2' && c.inPort === 2);
+    assert.ok(!owner || owner.features[F.synShare]! < 0.5, `second ${s}: ${owner?.features[F.synShare]}`);
+  }
+});
+
 test.run();

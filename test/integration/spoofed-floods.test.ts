@@ -261,7 +261,7 @@ floods('one host, random-source SYN, UDP and ICMP floods: each stopped at the at
 
 floods('four spoofing hosts on four ports at once: four entry points', async () => {
   await withNetwork('office,servers=1,clients=3,attackers=4', 1, async (n) => {
-    const attacks = ['att1', 'att2', 'att3', 'att4'].map((host) => ({ host, flags: `-S -p ${PORT} --rand-source -i u100`, proto: 'tcp', entry: { sw: 's1', via: host } }));
+    const attacks = ['att1', 'att2', 'att3', 'att4'].map((host) => ({ host, flags: `-S -p ${PORT} --rand-source -i u500`, proto: 'tcp', entry: { sw: 's1', via: host } }));
     const o = await floodScenario(n, ['cli1', 'cli2', 'cli3'], attacks, 'four spoofers');
     assertDefended(o);
     assertNobodySingledOut(n.decisions, ['10.0.0.2', '10.0.0.3', '10.0.0.4']);
@@ -273,8 +273,8 @@ floods('four spoofing hosts on four ports at once: four entry points', async () 
 
 floods('reflection: UDP answers from ports 53 and 123 nobody asked for, dropped at the reflectors\' ports', async () => {
   await withNetwork('office,servers=1,clients=3,attackers=9', 1, async (n) => {
-    const reflectors = Array.from({ length: 8 }, (_, i) => ({ host: `att${i + 1}`, flags: '--udp -s 53 -k -p 33000 -d 1000 -i u1000', proto: 'udp', entry: { sw: 's1', via: `att${i + 1}` } }));
-    reflectors.push({ host: 'att9', flags: '--udp -s 123 -k -p 33001 -d 400 -i u1000', proto: 'udp', entry: { sw: 's1', via: 'att9' } });
+    const reflectors = Array.from({ length: 8 }, (_, i) => ({ host: `att${i + 1}`, flags: '--udp -s 53 -k -p 33000 -d 1000 -i u4000', proto: 'udp', entry: { sw: 's1', via: `att${i + 1}` } }));
+    reflectors.push({ host: 'att9', flags: '--udp -s 123 -k -p 33001 -d 400 -i u4000', proto: 'udp', entry: { sw: 's1', via: 'att9' } });
     const o = await floodScenario(n, ['cli1', 'cli2', 'cli3'], reflectors, 'reflection');
     assertDefended(o);
     const srcPorts = new Set(n.decisions.filter((d) => d.target.flood === 'reflection').map((d) => d.target.srcPort));

@@ -5,7 +5,7 @@
  * enforced (status), Unblock and Extend.
  */
 import uPlot from 'uplot';
-import { BEARER_SUBPROTOCOL_PREFIX, EVENTS_SUBPROTOCOL, type StreamEvent, type WireDecision } from '../protocol.js';
+import { BEARER_SUBPROTOCOL_PREFIX, EVENTS_SUBPROTOCOL, type StreamEvent } from '../protocol.js';
 import { Api, ApiFailure } from './api.mjs';
 import { DashState, type ActiveDecision, type EnforcementFailure, type History } from './state.mjs';
 
