@@ -126,6 +126,8 @@ export class FeatureExtractor {
   private readonly owner: Uint16Array;
   /** The port the source's flows enter its owner switch on (0: not known yet); another port gets a state of its own. */
   private readonly entryPort: Uint32Array;
+  /** When (s) the source's address last entered its switch at a second port: answers to it are then no one's. */
+  private readonly secondEntryAt: Uint32Array;
   /** Position in `touched` (sparse-set membership test: no per-slot stamp needed). */
   private readonly posOf: Int32Array;
   private readonly newSource: Uint8Array;
@@ -204,6 +206,7 @@ export class FeatureExtractor {
     this.firstSeenSec = new Uint32Array(n);
     this.owner = new Uint16Array(n);
     this.entryPort = new Uint32Array(n);
+    this.secondEntryAt = new Uint32Array(n);
     this.posOf = new Int32Array(n);
     this.newSource = new Uint8Array(n);
     this.sketch = new CountMinSketch(config.sketch.width, config.sketch.depth);
@@ -260,10 +263,14 @@ export class FeatureExtractor {
       }
     }
     // A server admitted later in this snapshot still gets what its clients sent it.
+    const nowSec = Math.floor(now / 1000);
+    const windowSec = this.config.shortWindowMs / 1000;
     for (let k = 0; k < this.deferredCount; k++) {
       const f = flows[this.deferredRx[k]!]!;
       const back = this.sources.find(f.dst!);
-      if (back >= 0) this.creditReceived(back, f);
+      // Answers to an address that also enters at a second port may answer either entry (a
+      // forger's SYNs provoke the SYN-ACKs its owner receives): credited to neither.
+      if (back >= 0 && nowSec - this.secondEntryAt[back]! > windowSec) this.creditReceived(back, f);
     }
     if (snap.intervalMs <= 0) return []; // first poll of a switch: counters, no rates yet
     const intervalSec = snap.intervalMs / 1000;
@@ -332,10 +339,9 @@ export class FeatureExtractor {
       // So do a conversation's RSTs (its RST counter): the host resets what it was sent.
       const dst = f.dst;
       if (dst === undefined) return false;
-      const dv4 = parseIPv4(dst);
-      const back = dv4 >= 0 ? this.sources.findV4(dv4) : this.sources.find(dst, -1);
-      if (back >= 0) this.creditReceived(back, f);
-      return back < 0;
+      // Credited once every flow of the snapshot is in: by then it is known whether the
+      // addressee also enters at a second port (see the loop after the pass).
+      return true;
     }
     let key = f.src;
     let v4 = -1;
@@ -351,6 +357,7 @@ export class FeatureExtractor {
         // The address enters the switch at a second port: one of the two forges it. Each
         // entry keeps its own state, so the owner is judged on its own traffic, never on a
         // forger's (whose SYNs it answers with RSTs, whose attack history it would inherit).
+        this.secondEntryAt[slot] = Math.floor(now / 1000);
         key = `${key}${ENTRY_MARK}${inPort}`;
         slot = this.resolve(key, -1, packets, now);
         if (slot < 0) return false;
@@ -446,6 +453,7 @@ export class FeatureExtractor {
     this.shares.fill(0, slot * S_COUNT, slot * S_COUNT + S_COUNT);
     this.owner[slot] = 0;
     this.entryPort[slot] = 0;
+    this.secondEntryAt[slot] = 0;
     this.firstSeenSec[slot] = Math.floor(now / 1000);
     this.lastSeen[slot] = Math.floor(now / 1000);
     this.newSource[slot] = known ? 0 : 1;

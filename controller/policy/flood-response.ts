@@ -5,11 +5,12 @@
  * flood's protocol only — connection attempts only for TCP, the reflector's source port
  * only for reflection. Graduated like the others:
  *
- *   first verdict      a flood of high or critical severity is dropped at once where it
- *                      enters (ip-pattern-flagging.md: many→single is "rarely legitimate",
- *                      severity escalates at once, and no one the meter would spare enters
- *                      there); a lesser one gets a strict meter first (floods.meterPps);
- *                      reflection is always dropped: answers nobody asked for
+ *   first verdict      a flood of medium severity or more (1 000 pkt/s and up) is dropped at
+ *                      once where it enters (ip-pattern-flagging.md: many→single is "rarely
+ *                      legitimate", severity escalates at once, and no legitimate
+ *                      conversation enters there for a meter to spare); a low one gets a
+ *                      strict meter first (floods.meterPps); reflection is always dropped:
+ *                      answers nobody asked for
  *   still flooding     through the meter for floods.sustainedMs → dropped there
  *   shared entry       legitimate clients enter at the same port and MAC (an uplink): a
  *                      meter on the victim's connection attempts from there, sized from its
@@ -93,7 +94,7 @@ export class FloodResponse {
       // Answers nobody asked for carry nothing the victim wants: no meter stage to spare them.
       action = 'drop';
       reason = `${what}: answers ${f.dst} never asked for, dropped where they enter`;
-    } else if (severityRank(f.severity) >= severityRank('high') || current?.action === 'drop') {
+    } else if (severityRank(f.severity) >= severityRank('medium') || current?.action === 'drop') {
       action = 'drop';
       reason = `${what}: ${f.severity} flood dropped where it enters`;
     } else {

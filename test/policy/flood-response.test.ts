@@ -29,9 +29,9 @@ function spoofed(o: Partial<UntrustedFlood> = {}, entries = [entry()]): Untruste
 
 const observe = (floods: UntrustedFlood[]) => ({ floods });
 
-test('a lesser forged-source flood: a meter at its entry point first, a drop when it goes on through the meter', () => {
+test('a low forged-source flood: a meter at its entry point first, a drop when it goes on through the meter', () => {
   const { policy, clock } = engine();
-  const first = policy.evaluate([], new Map(), clock.now(), observe([spoofed({ severity: 'medium' })]));
+  const first = policy.evaluate([], new Map(), clock.now(), observe([spoofed({ severity: 'low' })]));
   assert.is(first.decisions.length, 1);
   const meter = first.decisions[0];
   assert.is(meter.action, 'rate-limit');
@@ -42,15 +42,15 @@ test('a lesser forged-source flood: a meter at its entry point first, a drop whe
   // The meter's flow keeps seeing attack-rate traffic for longer than floods.sustainedMs.
   clock.advance(3 * SEC);
   const evidence = new Map([[meter.id, 5_000]]);
-  const next = policy.evaluate([], evidence, clock.now(), observe([spoofed({ severity: 'medium' })]));
+  const next = policy.evaluate([], evidence, clock.now(), observe([spoofed({ severity: 'low' })]));
   const drop = next.decisions.find((d) => d.action === 'drop');
   assert.ok(drop, `escalated: ${JSON.stringify(next.decisions.map((d) => d.action))}`);
   assert.equal(drop.target, meter.target, 'dropped where it enters, nowhere else');
   assert.ok(next.ended.some((d) => d.id === meter.id), 'the meter gives way to the drop');
 });
 
-test('a high or critical flood is dropped at once: many→single is "rarely legitimate"', () => {
-  for (const severity of ['high', 'critical'] as const) {
+test('a medium, high or critical flood is dropped at once: many→single is "rarely legitimate"', () => {
+  for (const severity of ['medium', 'high', 'critical'] as const) {
     const { policy, clock } = engine();
     const r = policy.evaluate([], new Map(), clock.now(), observe([spoofed({ severity, pps: 100_000 })]));
     assert.equal(r.decisions.map((d) => d.action), ['drop'], severity);
