@@ -110,7 +110,7 @@ export class Guard extends EventEmitter<GuardEvents> {
   private tickTimer?: NodeJS.Timeout;
   private recorder?: TraceRecorder;
   /** Counted for status and metrics. */
-  readonly counters = { snapshots: 0, detections: 0, decisions: 0, ended: 0, applyFailures: 0 };
+  readonly counters = { snapshots: 0, detections: 0, decisions: 0, ended: 0, applyFailures: 0, spoofedFloods: 0, reflectionFloods: 0 };
 
   constructor(readonly opts: GuardOptions) {
     super();
@@ -229,6 +229,7 @@ export class Guard extends EventEmitter<GuardEvents> {
   private onRound(round: PollRound): void {
     const result = this.core.round(round);
     this.counters.detections += result.detections.length;
+    for (const f of result.floods) this.counters[f.kind === 'spoofed' ? 'spoofedFloods' : 'reflectionFloods']++;
     if (result.detections.length) this.emit('detections', result.detections);
     void this.enforce(result);
   }

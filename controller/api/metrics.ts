@@ -91,6 +91,11 @@ export function createMetrics(guard: ApiGuard, now: () => number, events?: () =>
     registers: [registry],
   });
   mirrorCounter(registry, 'ofguard_packet_ins_total', 'Packet-ins handled by forwarding', [], () => [[{}, c.forwarding.counters.packetIns]]);
+  mirrorCounter(registry, 'ofguard_accounting_installs_total', 'Conversations given accounting flows', [], () => [[{}, c.forwarding.counters.accountingInstalled]]);
+  mirrorCounter(registry, 'ofguard_accounting_over_budget_total', 'New conversations left unaccounted because their switch\'s flow-mod budget was spent (a flood of new sources)', [], () => [[{}, c.forwarding.counters.overBudget]]);
+  mirrorCounter(registry, 'ofguard_untrusted_flood_verdicts_total', 'Poll rounds that found a destination under a flood without a trustworthy source, by kind', ['kind'], () => [
+    [{ kind: 'spoofed' }, guard.counters.spoofedFloods], [{ kind: 'reflection' }, guard.counters.reflectionFloods],
+  ]);
   mirrorCounter(registry, 'ofguard_packet_ins_shed_total', 'Packet-ins dropped because the switch was not reading', [], () => [[{}, c.shedPacketIns]]);
   mirrorCounter(registry, 'ofguard_snapshots_total', 'Statistics snapshots analysed', [], () => [[{}, guard.counters.snapshots]]);
   const detections = new Counter({
