@@ -85,7 +85,8 @@ export class Core {
     // Floods of forged or reflected sources are judged over the whole round; the forged
     // sources themselves are nobody to hold to account (no record, no decision).
     const floods = this.detect.untrustedFloods(round.now);
-    const accountable = floods.length ? detections.filter((d) => !this.detect.isForgedSource(d)) : detections;
+    // (Also before any verdict: a swarm of one-shot newcomers is no one to answer for.)
+    const accountable = detections.filter((d) => !this.detect.isForgedSource(d));
     // Sources that began together against one service, on any switch, are one attack.
     this.detect.coordinate(accountable, round.now);
     const result = this.policy.evaluate(accountable, this.evidence.rates(round.now), round.now, { load: this.load.current(round.now), floods });

@@ -53,6 +53,11 @@ interface Entry {
   touchedAt: number;
 }
 
+/** A suspect's identity: its address where it enters (an address entering at two ports is two suspects). */
+export function suspectKey(src: string, inPort: number | undefined): string {
+  return inPort === undefined ? src : `${src}@${inPort}`;
+}
+
 export class BruteForceTracker {
   private readonly cfg: DetectConfig['bruteForce'];
   private readonly auth: Set<number>;
@@ -92,7 +97,7 @@ export class BruteForceTracker {
     for (let k = 0; k < n; k++) {
       const f = flows[syn ? syn[k]! : k]!;
       if (f.kind !== 'syn' || f.packets <= 0 || f.dstPort === undefined || f.dst === undefined || f.srcPrefix !== undefined) continue;
-      const key = this.keyOf(f.src, f.dstPort);
+      const key = this.entryKey(f.src, f.dstPort, f.inPort);
       let e = this.entries.get(key);
       if (!e) {
         if (this.entries.size >= this.cfg.maxTracked) this.entries.delete(this.entries.keys().next().value!);
@@ -117,11 +122,11 @@ export class BruteForceTracker {
     for (let k = 0; k < m; k++) {
       const f = flows[conv ? conv[k]! : k]!;
       if (f.kind !== 'accounting' || f.proto !== 6 || f.dstPort === undefined || f.packets <= 0 || f.srcPrefix !== undefined) continue;
-      const e = this.entries.get(this.keyOf(f.src, f.dstPort));
+      const e = this.entries.get(this.entryKey(f.src, f.dstPort, f.inPort));
       if (!e || e.touchedAt !== now) continue;
       this.advance(e, epoch);
       e.packets[epoch % this.cfg.buckets]! += f.packets;
-      if (f.inPort !== undefined) e.inPort = f.inPort;
+      if (e.inPort === undefined && f.inPort !== undefined) e.inPort = f.inPort;
     }
     const best = new Map<string, BruteForceSuspect>();
     const perMinute = 60_000 / this.cfg.windowMs;
@@ -136,11 +141,12 @@ export class BruteForceTracker {
       const threshold = this.thresholdFor(e.dstPort);
       const perAttempt = packets / attempts;
       if (rate < threshold || perAttempt > this.cfg.maxPacketsPerAttempt) continue;
-      const prev = best.get(e.src);
+      const who = suspectKey(e.src, e.inPort);
+      const prev = best.get(who);
       if (prev && prev.attemptsPerMinute / prev.threshold >= rate / threshold) continue;
       const s: BruteForceSuspect = { src: e.src, dst: e.dst, dstPort: e.dstPort, attemptsPerMinute: rate, threshold, packetsPerAttempt: perAttempt, dpid: e.dpid };
       if (e.inPort !== undefined) s.inPort = e.inPort;
-      best.set(e.src, s);
+      best.set(who, s);
     }
     return [...best.values()];
   }
@@ -159,9 +165,16 @@ export class BruteForceTracker {
     return true;
   }
 
-  private keyOf(src: string, port: number): number | string {
+  /**
+   * (source, port) as it enters: the port it was first seen entering on keeps the compact
+   * key; an address that also enters at another port (one of the two forges it) is tracked
+   * apart there, so the owner never inherits a forger's attempts.
+   */
+  private entryKey(src: string, port: number, inPort: number | undefined): number | string {
     const v4 = parseIPv4(src);
-    return v4 >= 0 ? v4 * 65_536 + port : `${src}|${port}`;
+    const key = v4 >= 0 ? v4 * 65_536 + port : `${src}|${port}`;
+    const e = this.entries.get(key);
+    return e === undefined || inPort === undefined || e.inPort === undefined || e.inPort === inPort ? key : `${src}|${port}@${inPort}`;
   }
 
   /** Clears the buckets that fell out of the window since the entry was last written. */

@@ -6,7 +6,7 @@
  * only their cached answers are read here.
  */
 import type { TrafficSnapshot } from '../stats/snapshot.js';
-import { BruteForceTracker, type BruteForceSuspect } from './brute-force.js';
+import { BruteForceTracker, suspectKey, type BruteForceSuspect } from './brute-force.js';
 import { Classifier, loadBundledModel } from './classifier.js';
 import { parseDetectConfig, type DetectConfig, type DetectConfigInput } from './config.js';
 import type { DestinationSummary } from './destinations.js';
@@ -81,10 +81,10 @@ export class DetectionEngine {
     this.view.record(snap);
     const candidates = this.fx.ingest(snap);
     const suspects = this.bruteForce.ingest(snap, this.fx.flowPositions());
-    const bySource = suspects.length ? new Map(suspects.map((s) => [s.src, s])) : undefined;
+    const bySource = suspects.length ? new Map(suspects.map((s) => [suspectKey(s.src, s.inPort), s])) : undefined;
     for (const c of candidates) {
-      const suspect = bySource?.get(c.src);
-      if (suspect && c.srcPrefix === undefined) bySource!.delete(c.src);
+      const suspect = bySource?.get(suspectKey(c.src, c.inPort));
+      if (suspect && c.srcPrefix === undefined) bySource!.delete(suspectKey(c.src, c.inPort));
       const d = this.evaluate(c, now, snap.intervalMs, c.srcPrefix === undefined ? suspect : undefined);
       if (d) out.push(d);
     }

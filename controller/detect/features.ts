@@ -126,8 +126,8 @@ export class FeatureExtractor {
   private readonly owner: Uint16Array;
   /** The port the source's flows enter its owner switch on (0: not known yet); another port gets a state of its own. */
   private readonly entryPort: Uint32Array;
-  /** When (s) the source's address last entered its switch at a second port: answers to it are then no one's. */
-  private readonly secondEntryAt: Uint32Array;
+  /** This snapshot: a source's slot → the slots of its address at other ports of its switch (answers are shared among them). */
+  private readonly secondEntries = new Map<number, number[]>();
   /** Position in `touched` (sparse-set membership test: no per-slot stamp needed). */
   private readonly posOf: Int32Array;
   private readonly newSource: Uint8Array;
@@ -206,7 +206,6 @@ export class FeatureExtractor {
     this.firstSeenSec = new Uint32Array(n);
     this.owner = new Uint16Array(n);
     this.entryPort = new Uint32Array(n);
-    this.secondEntryAt = new Uint32Array(n);
     this.posOf = new Int32Array(n);
     this.newSource = new Uint8Array(n);
     this.sketch = new CountMinSketch(config.sketch.width, config.sketch.depth);
@@ -263,15 +262,27 @@ export class FeatureExtractor {
       }
     }
     // A server admitted later in this snapshot still gets what its clients sent it.
-    const nowSec = Math.floor(now / 1000);
-    const windowSec = this.config.shortWindowMs / 1000;
     for (let k = 0; k < this.deferredCount; k++) {
       const f = flows[this.deferredRx[k]!]!;
       const back = this.sources.find(f.dst!);
-      // Answers to an address that also enters at a second port may answer either entry (a
-      // forger's SYNs provoke the SYN-ACKs its owner receives): credited to neither.
-      if (back >= 0 && nowSec - this.secondEntryAt[back]! > windowSec) this.creditReceived(back, f);
+      if (back < 0) continue;
+      const others = this.secondEntries.get(back);
+      if (!others) {
+        this.creditReceived(back, f, f.packets);
+        continue;
+      }
+      // Answers to an address that enters at two ports may answer either entry (a forger's
+      // SYNs provoke the SYN-ACKs its owner receives): each entry is credited in proportion
+      // to what it sent this interval, so the forger gets its flood's answers and the owner
+      // about its own.
+      const sent = (s: number) => (this.isTouched(s) ? this.sPkt[this.posOf[s]!]! + this.sSyn[this.posOf[s]!]! : 0);
+      let total = sent(back);
+      for (const s of others) total += sent(s);
+      if (total <= 0) continue;
+      this.creditReceived(back, f, (f.packets * sent(back)) / total);
+      for (const s of others) if (sent(s) > 0) this.creditReceived(s, f, (f.packets * sent(s)) / total);
     }
+    this.secondEntries.clear();
     if (snap.intervalMs <= 0) return []; // first poll of a switch: counters, no rates yet
     const intervalSec = snap.intervalMs / 1000;
     this.destinations.finish(now, intervalSec);
@@ -357,10 +368,13 @@ export class FeatureExtractor {
         // The address enters the switch at a second port: one of the two forges it. Each
         // entry keeps its own state, so the owner is judged on its own traffic, never on a
         // forger's (whose SYNs it answers with RSTs, whose attack history it would inherit).
-        this.secondEntryAt[slot] = Math.floor(now / 1000);
+        const primary = slot;
         key = `${key}${ENTRY_MARK}${inPort}`;
         slot = this.resolve(key, -1, packets, now);
         if (slot < 0) return false;
+        const others = this.secondEntries.get(primary);
+        if (!others) this.secondEntries.set(primary, [slot]);
+        else if (!others.includes(slot)) others.push(slot);
         if (this.entryPort[slot] === 0) this.entryPort[slot] = inPort;
       }
     }
@@ -420,7 +434,7 @@ export class FeatureExtractor {
     this.destinations.account(dst, dv4, v4 >= 0 ? hash32(v4) : hashString(key), packets, this.sPkt[t]!);
     // Reverse direction: what this flow carries is what its destination received.
     const back = dv4 >= 0 ? this.sources.findV4(dv4) : this.sources.find(dst, -1);
-    if (back >= 0) this.creditReceived(back, f);
+    if (back >= 0) this.creditReceived(back, f, f.packets);
     return back < 0;
   }
 
@@ -430,10 +444,10 @@ export class FeatureExtractor {
   }
 
   /** What a flow carried is what its destination (slot) received; answering errors count against it. */
-  private creditReceived(slot: number, f: FlowDelta): void {
+  private creditReceived(slot: number, f: FlowDelta, packets: number): void {
     this.windows.advance(slot, this.epoch);
-    this.windows.addAdvanced(slot, W_RX, this.bucket, f.packets);
-    if (this.isErrorAnswer(f)) this.answeredErrors.set(slot, (this.answeredErrors.get(slot) ?? 0) + f.packets);
+    this.windows.addAdvanced(slot, W_RX, this.bucket, packets);
+    if (this.isErrorAnswer(f)) this.answeredErrors.set(slot, (this.answeredErrors.get(slot) ?? 0) + packets);
   }
 
   /** Slot of a source, admitting it (directly, or from the sketch once heavy); -1 = sketched. */
@@ -453,7 +467,6 @@ export class FeatureExtractor {
     this.shares.fill(0, slot * S_COUNT, slot * S_COUNT + S_COUNT);
     this.owner[slot] = 0;
     this.entryPort[slot] = 0;
-    this.secondEntryAt[slot] = 0;
     this.firstSeenSec[slot] = Math.floor(now / 1000);
     this.lastSeen[slot] = Math.floor(now / 1000);
     this.newSource[slot] = known ? 0 : 1;

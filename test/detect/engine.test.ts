@@ -201,4 +201,23 @@ test('accessors: top sources, features of one source, seen-before, stats', () =>
   assert.equal(e.stats(), { trackedSources: 3, trackedDestinations: 3, histories: 1 });
 });
 
+test('a SYN flood forging a client\'s address from another port: the forger is detected at its port, the client never', () => {
+  const e = engine();
+  const client = (sec: number, answers: number) => [
+    flow({ src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 35, bytes: 35 * 80, inPort: 2 }),
+    flow({ kind: 'syn', src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 5, inPort: 2 }),
+    // The server's answers, keyed by its service port: to the client, and to the forger's SYNs.
+    flow({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 8080, packets: answers, bytes: answers * 60, inPort: 1 }),
+  ].map((f) => ({ ...f, dpid: '0000000000000001', durationSec: 100 + sec }));
+  for (let s = 0; s <= 20; s++) assert.equal(e.ingest(snap(s, client(s, 30))), [], `quiet second ${s}`);
+  for (let s = 21; s <= 26; s++) {
+    const ds = e.ingest(snap(s, [
+      ...client(s, 30_000),
+      flow({ kind: 'syn', src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 30_000, inPort: 5 }),
+      flow({ src: '10.0.0.2', dst: '10.0.0.1', dstPort: 8080, packets: 10, inPort: 5, durationSec: s - 21 }),
+    ]));
+    assert.equal(ds.filter((d) => d.inPort !== 5).map((d) => `${d.src}@${d.inPort} ${d.attackType}`), [], `second ${s}: only the forger's port`);
+  }
+});
+
 test.run();
