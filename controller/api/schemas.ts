@@ -65,6 +65,24 @@ export const blockBody = z
     return { ...rest, src: parsed.data };
   });
 
+/**
+ * A block where a flood enters (POST /api/decisions/ingress): "<switch>:<port>", the switch
+ * by datapath id (hex) or bridge name, toward one victim; TCP blocks connection attempts
+ * only unless allTcp.
+ */
+export const entryBlockBody = z.strictObject({
+  ingress: z.string().regex(/^[A-Za-z0-9_.-]{1,64}:[1-9][0-9]{0,9}$/, 'expected "<switch>:<port>": a datapath id (hex) or bridge name, a colon, a port number'),
+  mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'expected a MAC address like 02:00:00:00:00:09').optional(),
+  dst: z.string(),
+  proto: z.number().int().refine((p) => [1, 6, 17, 58].includes(p), 'proto must be 1 (ICMP), 6 (TCP), 17 (UDP) or 58 (ICMPv6)').default(6),
+  allTcp: z.boolean().optional(),
+  action: z.enum(['rate-limit', 'drop']).optional(),
+  durationS: z.number().min(MIN_DURATION_S).max(MAX_DURATION_S).optional(),
+  reason: text(500),
+}).superRefine((b, ctx) => {
+  if (b.allTcp && b.proto !== 6) ctx.addIssue({ code: 'custom', path: ['allTcp'], message: 'allTcp is for proto 6 (TCP)' });
+});
+
 export const extendBody = z.strictObject({
   seconds: z.number().min(MIN_DURATION_S).max(MAX_DURATION_S),
 });

@@ -27,6 +27,7 @@ import type { Metrics } from './metrics.js';
 import { ApiRateLimits, type RateLimitConfig } from './rate-limit.js';
 import { hostRefusal, type HostCheck } from './host-check.js';
 import * as schema from './schemas.js';
+import { Port } from '../openflow/constants.js';
 import { bearerMatches } from './token.js';
 import { decisionView, reputationView, statusView, switchesView, topView } from './views.js';
 import { PolicyRevisions, type ListName, type PolicyChange } from '../policy/revisions.js';
@@ -262,6 +263,10 @@ export class ApiServer {
           }
           throw methodNotAllowed(r);
         }
+        if (extra === 3 && id === 'ingress') {
+          if (r.method !== 'POST') throw methodNotAllowed(r);
+          return this.blockEntry(r);
+        }
         if (extra === 3) {
           if (r.method !== 'DELETE') throw methodNotAllowed(r);
           const decision = parse(schema.decisionId.transform((n) => ({ id: n })), id, 'path');
@@ -382,6 +387,36 @@ export class ApiServer {
       r.now,
     );
     return this.applied(result, r.now, 201);
+  }
+
+  private blockEntry(r: Request): Promise<Reply> {
+    const b = parse(schema.entryBlockBody, r.body, 'body');
+    const colon = b.ingress.lastIndexOf(':');
+    const dpid = this.switchNamed(b.ingress.slice(0, colon));
+    const result = this.opts.guard.policy.blockEntry(
+      {
+        dpid, inPort: Number(b.ingress.slice(colon + 1)), dst: b.dst, proto: b.proto,
+        ...(b.mac !== undefined ? { ethSrc: b.mac } : {}),
+        ...(b.allTcp ? { allTcp: true } : {}),
+        ...(b.action !== undefined ? { action: b.action } : {}),
+        ...(b.durationS !== undefined ? { durationMs: b.durationS * 1000 } : {}),
+        actor: API_ACTOR,
+        reason: b.reason,
+      },
+      r.now,
+    );
+    return this.applied(result, r.now, 201);
+  }
+
+  /** A switch by datapath id (hex, as connected or not) or by bridge name (its LOCAL port's name, connected). */
+  private switchNamed(name: string): string {
+    const switches = [...this.opts.guard.controller.server.switches.values()];
+    const hex = /^[0-9a-fA-F]{1,16}$/.test(name) ? name.toLowerCase().padStart(16, '0') : undefined;
+    if (hex && switches.some((s) => s.dpid === hex)) return hex;
+    const named = switches.find((s) => s.ports.get(Port.LOCAL)?.name === name);
+    if (named) return named.dpid;
+    if (hex) return hex;
+    throw new ApiError(400, 'API_INVALID', `ingress: no connected switch is named ${JSON.stringify(name)} (give its datapath id in hex or its bridge name)`, 'ingress');
   }
 
   private release(selector: { id: number } | { src: string; srcPrefix?: number }, falsePositive: boolean, reason: string | undefined, now: number): Promise<Reply> {

@@ -96,12 +96,42 @@ interface BlockFlags extends CommonFlags {
   proto?: string;
   port?: string;
   force?: boolean;
+  ingress?: string;
+  dst?: string;
+  mac?: string;
+  allTcp?: boolean;
 }
 
 /** IP protocols whose destination port a flow can match. */
 const PORT_PROTOCOLS: readonly number[] = [6, 17, 132];
 
-async function block(src: string, flags: BlockFlags): Promise<void> {
+/** `ofguard block --ingress s1:5 --dst 10.0.0.100`: whatever the sources, where a flood enters. */
+async function blockEntry(flags: BlockFlags & { ingress: string }): Promise<void> {
+  if (!flags.dst) throw new CliError('--ingress needs --dst: the victim the flood is aimed at', 2);
+  if (flags.port !== undefined || flags.force) throw new CliError('--ingress blocks by entry point: --port and --force are for a source', 2);
+  if (flags.action !== undefined && flags.action !== 'drop' && flags.action !== 'rate-limit') throw new CliError('--ingress takes --action drop or rate-limit', 2);
+  const durationS = durationOption(flags.duration);
+  const proto = intOption(flags.proto, '--proto', 0, 255);
+  const client = ApiClient.fromFlags(flags);
+  const r = await client.request<{ decisions: DecisionView[]; ended: DecisionView[] }>('POST', '/api/decisions/ingress', {
+    ingress: flags.ingress,
+    dst: flags.dst,
+    reason: flags.reason ?? 'manual block from the ofguard CLI',
+    ...(flags.mac ? { mac: flags.mac } : {}),
+    ...(flags.allTcp ? { allTcp: true } : {}),
+    ...(flags.action ? { action: flags.action } : {}),
+    ...(durationS !== undefined ? { durationS } : {}),
+    ...(proto !== undefined ? { proto } : {}),
+  });
+  printChange(flags, r);
+}
+
+async function block(src: string | undefined, flags: BlockFlags): Promise<void> {
+  if (flags.ingress !== undefined) {
+    if (src !== undefined) throw new CliError('give a source address or --ingress, not both', 2);
+    return blockEntry({ ...flags, ingress: flags.ingress });
+  }
+  if (src === undefined) throw new CliError('give a source address to block, or --ingress <switch>:<port> --dst <victim>', 2);
   addressArgument(src, flags.force === true);
   const durationS = durationOption(flags.duration);
   const proto = intOption(flags.proto, '--proto', 0, 255);
@@ -127,7 +157,11 @@ function addBlockOptions(cmd: Command): Command {
     .option('--reason <text>', 'why (kept in the audit log)')
     .option('--proto <n>', 'only this IP protocol (6 tcp, 17 udp, 1 icmp)')
     .option('--port <n>', 'only this destination port (with --proto 6, 17 or 132)')
-    .option('--force', 'the source is meant to be wider than /8 (IPv4) or /16 (IPv6), /0 included');
+    .option('--force', 'the source is meant to be wider than /8 (IPv4) or /16 (IPv6), /0 included')
+    .option('--ingress <switch:port>', 'instead of a source: whatever enters at this switch (datapath id or bridge name) and port, toward --dst')
+    .option('--dst <address>', 'with --ingress: the victim')
+    .option('--mac <mac>', 'with --ingress: only this sender MAC (other hosts share the port)')
+    .option('--all-tcp', 'with --ingress and TCP: every segment, not only connection attempts');
 }
 
 interface UnblockFlags extends CommonFlags {
@@ -220,9 +254,9 @@ export function registerOperatorCommands(program: Command): void {
       }),
     );
 
-  addBlockOptions(withClient(program.command('block').description('block a source now (admin decision, audited)')))
-    .argument('<ip>', 'source address or network (203.0.113.7 or 203.0.113.0/24)')
-    .action(run(async (ip: string, flags: BlockFlags) => block(ip, flags)));
+  addBlockOptions(withClient(program.command('block').description('block a source now, or whatever enters at a switch port toward a victim (admin decision, audited)')))
+    .argument('[ip]', 'source address or network (203.0.113.7 or 203.0.113.0/24); omitted with --ingress')
+    .action(run(async (ip: string | undefined, flags: BlockFlags) => block(ip, flags)));
   addUnblockOptions(withClient(program.command('unblock').description('end the decision of a source, or a decision by id')))
     .argument('<ip-or-id>', 'source address/network, or a decision id')
     .action(run(async (target: string, flags: UnblockFlags) => unblock(target, flags)));

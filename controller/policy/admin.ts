@@ -15,7 +15,7 @@ import { PolicyError } from './errors.js';
 import { isBlocklistDecision } from './blocklist.js';
 import { cidrText, isWide, sourceCidr, sourceKey, wideMessage } from './address.js';
 import { probeDecision } from './enforceable.js';
-import { sourceText, targetOfKey, type PolicyKey } from './keys.js';
+import { describeScope, floodKey, sourceText, targetOfKey, type PolicyKey } from './keys.js';
 import { forgiveReputation } from './reputation.js';
 import type { SourceAction } from './response.js';
 import { SIGNAL } from '../detect/signals.js';
@@ -29,6 +29,25 @@ export interface AdminBlockRequest {
   durationMs?: number;
   /** The operator means a target wider than /8 (IPv4) or /16 (IPv6), /0 included. */
   force?: boolean;
+  actor: string;
+  reason: string;
+}
+
+/**
+ * A block by hand where a flood enters (`ofguard block --ingress 1:5 --dst 10.0.0.100`):
+ * whatever the sources, at that switch port (and sender MAC) toward that victim, for a
+ * protocol (TCP connection attempts only unless `allTcp`).
+ */
+export interface AdminEntryBlockRequest {
+  dpid: string;
+  inPort: number;
+  ethSrc?: string;
+  dst: string;
+  proto: number;
+  /** TCP only: every segment, not just connection attempts. */
+  allTcp?: boolean;
+  action?: 'rate-limit' | 'drop';
+  durationMs?: number;
   actor: string;
   reason: string;
 }
@@ -79,6 +98,44 @@ export class AdminCommands {
       offence,
       durationMs: Math.min(config.durations.maxMs, req.durationMs ?? computed),
       ...(wide ? { forced: true as const } : {}),
+    }, now);
+    book.activate(key, decision, 'admin-block', now, out, req.actor);
+    return out;
+  }
+
+  /** A block where a flood enters, by hand: keyed on the entry point like the flood response's own. */
+  blockEntry(req: AdminEntryBlockRequest, now: number): EngineResult {
+    const { book, config } = this.ctx;
+    if (req.durationMs !== undefined && !(req.durationMs > 0 && Number.isFinite(req.durationMs))) {
+      throw new PolicyError('POLICY_BAD_DURATION', `duration must be a positive number of ms, got ${req.durationMs}`);
+    }
+    let dst: string;
+    try {
+      dst = sourceKey(req.dst);
+    } catch (err) {
+      if (err instanceof PolicyError) throw new PolicyError(err.code, err.detail, 'dst');
+      throw err;
+    }
+    if (dst.includes('/')) throw new PolicyError('POLICY_BAD_ADDRESS', `the victim must be one address, got ${req.dst}`, 'dst');
+    const target: DecisionTarget = {
+      src: dst.includes(':') ? '::' : '0.0.0.0', srcPrefix: 0, dst, proto: req.proto, dpid: req.dpid, inPort: req.inPort, flood: 'spoofed',
+      ...(req.ethSrc !== undefined ? { ethSrc: req.ethSrc.toLowerCase() } : {}),
+      ...(req.proto === 6 && !req.allTcp ? { synOnly: true } : {}),
+    };
+    const action = req.action ?? 'drop';
+    const rate = action === 'rate-limit' ? { unit: 'pktps' as const, rate: config.response.rateLimitPps } : undefined;
+    const problem = this.ctx.enforceable.decision(probeDecision(target, action, now, rate));
+    if (problem) throw new PolicyError('POLICY_NOT_ENFORCEABLE', `${describeScope(target)}: ${problem}`, 'ingress');
+    const key = floodKey(target);
+    const out = noResult();
+    const existing = book.get(key);
+    if (existing) book.end(existing, now, `superseded by admin block (${req.actor})`, 'superseded', out, req.actor);
+    const computed = blockDuration({ level: 'high', score: 0, offence: 1, trust: 0.5, jitterKey: `${key}#admin` }, config.durations).durationMs;
+    const decision = book.newDecision({
+      target, action, ...(rate ? { rate } : {}), threatLevel: 'high', score: 0, trust: 0.5,
+      signals: [{ name: SIGNAL.adminBlock, points: 0, detail: req.reason }],
+      reason: `admin ${req.actor}: ${req.reason}`, origin: 'admin', offence: 1,
+      durationMs: Math.min(config.durations.maxMs, req.durationMs ?? computed),
     }, now);
     book.activate(key, decision, 'admin-block', now, out, req.actor);
     return out;

@@ -24,7 +24,7 @@ import type { Clock } from '../clock.js';
 import type { Detection } from '../detect/detection.js';
 import type { UntrustedFlood } from '../detect/destination-view.js';
 import { FloodResponse } from './flood-response.js';
-import { AdminCommands, type AdminBlockRequest, type DecisionSelector } from './admin.js';
+import { AdminCommands, type AdminBlockRequest, type AdminEntryBlockRequest, type DecisionSelector } from './admin.js';
 import { sourceKey } from './address.js';
 import { AdminBlocklist, BLOCKLIST_ACTOR, isBlocklistDecision } from './blocklist.js';
 import { ChangeBatch } from './change-batch.js';
@@ -337,6 +337,11 @@ export class PolicyEngine {
 
   block(req: AdminBlockRequest, now: number = this.clock.now()): EngineResult {
     return this.flushed(() => this.admin.block(req, now));
+  }
+
+  /** A block where a flood enters, by hand (admin.ts AdminEntryBlockRequest). */
+  blockEntry(req: AdminEntryBlockRequest, now: number = this.clock.now()): EngineResult {
+    return this.flushed(() => this.admin.blockEntry(req, now));
   }
 
   /** Admin override: immediate unblock, and the policy learns (trust up, reputation forgiven, thresholds nudged). */

@@ -188,4 +188,42 @@ test('a data folder from an older version with a whitelist 0.0.0.0/0 and a zone-
   }
 });
 
+test('a block where a flood enters, by hand: whatever the source, at that port toward the victim; bad fields named, nothing changed', async () => {
+  const env = await setup();
+  try {
+    const before = env.state();
+    for (const [body, field] of [
+      [{ ingress: 's1', dst: '10.0.0.100', reason: 'x' }, 'ingress'],
+      [{ ingress: '1:0', dst: '10.0.0.100', reason: 'x' }, 'ingress'],
+      [{ ingress: 'no-such-bridge:5', dst: '10.0.0.100', reason: 'x' }, 'ingress'],
+      [{ ingress: '1:5', dst: '10.0.0.0/24', reason: 'x' }, 'dst'],
+      [{ ingress: '1:5', dst: '10.0.0.256', reason: 'x' }, 'dst'],
+      [{ ingress: '1:5', dst: '10.0.0.100', mac: '02:00', reason: 'x' }, 'mac'],
+      [{ ingress: '1:5', dst: '10.0.0.100', proto: 17, allTcp: true, reason: 'x' }, 'allTcp'],
+      [{ ingress: '1:5', dst: '10.0.0.100', action: 'monitor', reason: 'x' }, 'action'],
+    ] as const) {
+      const r = await env.call('POST', '/api/decisions/ingress', body);
+      assert.is(r.status, 400, JSON.stringify(body));
+      assert.is(r.json.error.field, field, JSON.stringify(r.json));
+    }
+    assert.equal(env.state(), before, 'nothing changed');
+
+    const r = await env.call('POST', '/api/decisions/ingress', { ingress: '1:5', dst: '10.0.0.100', mac: '02:00:00:00:00:09', reason: 'a flood from behind port 5' });
+    assert.is(r.status, 201, JSON.stringify(r.json));
+    const [d] = r.json.decisions;
+    assert.is(d.source, 'spoofed sources');
+    assert.is(d.scope, 'at 1:5 (02:00:00:00:00:09) → 10.0.0.100 tcp-syn');
+    assert.is(d.origin, 'admin');
+    const syn = { dst: '10.0.0.100', proto: 6, dstPort: 80, tcpFlags: 0x002, inPort: 5, ethSrc: '02:00:00:00:00:09' };
+    assert.ok(env.table.isDropped({ ...syn, src: '198.18.0.1' }), 'any source at that port and MAC');
+    assert.not.ok(env.table.isDropped({ ...syn, src: '198.18.0.1', ethSrc: '02:00:00:00:00:0a' }), 'another MAC on the port');
+    assert.not.ok(env.table.isDropped({ ...syn, src: '198.18.0.1', inPort: 6 }), 'another port');
+    const gone = await env.call('DELETE', `/api/decisions/${d.id}`);
+    assert.is(gone.status, 200, JSON.stringify(gone.json));
+    assert.not.ok(env.table.isDropped({ ...syn, src: '198.18.0.1' }), 'unblocked by id');
+  } finally {
+    await env.stop();
+  }
+});
+
 test.run();

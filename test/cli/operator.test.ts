@@ -191,7 +191,8 @@ test('the built binary, bin/ofguard, answers as the source does (after npm run b
 
 test('usage errors exit 2 and send nothing', async () => {
   const before = guard.store.audit().length;
-  for (const args of [['block'], ['block', '203.0.113.9', '--duration', 'soon'], ['block', '203.0.113.9', '--action', 'nuke'], ['decisions', 'delete', 'abc']]) {
+  for (const args of [['block'], ['block', '203.0.113.9', '--duration', 'soon'], ['block', '203.0.113.9', '--action', 'nuke'], ['decisions', 'delete', 'abc'],
+    ['block', '--ingress', '1:5'], ['block', '203.0.113.9', '--ingress', '1:5', '--dst', '10.0.0.1'], ['block', '--ingress', '1:5', '--dst', '10.0.0.1', '--action', 'monitor']]) {
     const r = await ofguard([...args, ...common]);
     assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
   }
@@ -264,6 +265,17 @@ test('config check: "ok", or each problem as "path: reason (line N)" and exit 2;
   const yamlRun = await ofguard(['config', 'check', badYaml, '--json']);
   assert.is(yamlRun.code, 2);
   assert.equal(JSON.parse(yamlRun.stdout), { ok: false, code: 'CONFIG_INVALID', problems: [{ path: 'policy.durations.lowMs', reason: 'Too small: expected number to be >0', line: 5 }] });
+});
+
+test('block --ingress: whatever enters at a switch port toward a victim, listed by where it enters', async () => {
+  const r = await ofguard(['block', '--ingress', '1:5', '--dst', '10.0.0.100', '--duration', '5m', '--reason', 'cli flood test', ...common]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /in force {2}#\d+ spoofed sources drop \(at 1:5 → 10\.0\.0\.100 tcp-syn\) for 5m0s/);
+  const list = await ofguard(['decisions', 'list', ...common]);
+  assert.match(list.stdout, /spoofed sources\s+at 1:5 → 10\.0\.0\.100 tcp-syn\s+drop/);
+  const id = /#(\d+)/.exec(r.stdout)![1]!;
+  const gone = await ofguard(['decisions', 'delete', id, ...common]);
+  assert.is(gone.code, 0, gone.stderr);
 });
 
 test.run();
