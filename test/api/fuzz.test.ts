@@ -138,7 +138,7 @@ interface Req {
 /** One request, to a route chosen at random, shaped like a real one more often than not. */
 function request(ids: number[]): Req {
   const method = () => (chance(0.85) ? undefined : pick(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']));
-  const route = int(17);
+  const route = int(18);
   let r: Req;
   switch (route) {
     case 0: r = { method: 'GET', path: `/api/${pick(['status', 'switches'])}${query({ x: text })}` }; break;
@@ -157,6 +157,10 @@ function request(ids: number[]): Req {
     case 13: r = { method: 'POST', path: `/api/${pick(['whitelist', 'blocklist'])}`, body: mutate({ address: pick(ADDRESSES), ...(chance(0.4) ? { comment: 'fuzz' } : {}) }, listPools) }; break;
     case 14: r = { method: 'DELETE', path: `/api/${pick(['whitelist', 'blocklist'])}${query({ address: () => pick(ADDRESSES), ifVersion: () => String(pick([0, 1, 2, -1, 'x'])), reason: text })}` }; break;
     case 15: r = { method: 'GET', path: `/api/${pick(['whitelist', 'blocklist'])}${query({ x: text })}` }; break;
+    case 16: r = {
+      method: 'POST', path: '/api/decisions/ingress',
+      body: mutate({ ingress: pick(['1:5', '0000000000000001:3', 's1:2', 'x:0', '1:', ':5']), dst: pick(ADDRESSES), reason: 'fuzz', ...(chance(0.3) ? { proto: pick([6, 17, 1, 99]) } : {}) }, blockPools),
+    }; break;
     default: r = { method: 'GET', path: pick([`/api/${segment()}/${segment()}`, `/${segment()}`, '/api/', '/api//decisions', '/api/decisions/1/2/3', '/api/%', '/api/%E0%A4%A', '/api/policy/versions/1/x', '/metrics', '/health', `/api/${'a/'.repeat(200)}`]) };
   }
   const m = method();
