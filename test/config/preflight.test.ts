@@ -9,21 +9,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { keyPair } from '../support/tls-files.js';
 import { ConfigError, loadConfig, parseConfig } from '../../controller/config/load.js';
 import { listenProblem, listenWarnings } from '../../controller/config/preflight.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ofguard-preflight-'));
 
-/** A self-signed certificate and its key, as ovs-pki or any CA would hand them out. */
-function keyPair(name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}-cert.pem`);
-  const key = join(dir, `${name}-key.pem`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name}`], { stdio: 'ignore' });
-  return { cert, key };
-}
-
-const ctl = keyPair('ctl');
-const other = keyPair('other');
+const ctl = keyPair(dir, 'ctl');
+const other = keyPair(dir, 'other');
 const garbage = join(dir, 'garbage.pem');
 writeFileSync(garbage, 'not a certificate\n');
 const encryptedKey = join(dir, 'encrypted-key.pem');
